@@ -1,0 +1,181 @@
+# sockmortem — see README.md. `make help` lists the targets.
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+DESTDIR ?=
+
+CC      ?= cc
+PKG_CONFIG ?= pkg-config
+VERSION := 0.1.0
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -Wformat=2 -Wvla -Wno-format-nonliteral
+CSTD    := -std=c11 -D_GNU_SOURCE
+CFLAGS  ?= -O2 -g
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+             -fno-sanitize-recover=undefined
+
+# Debian packages the build, the tests and the demo need. `make deps`
+# installs the missing ones when run as root.
+DEBIAN_PKGS := gcc make pkg-config libc6-dev libzstd-dev zstd libcmocka-dev \
+               libsqlite3-dev sqlite3 libarchive-dev zlib1g-dev libpcap-dev libssl-dev \
+               lsof iproute2 util-linux tar procps golang-go
+
+COLLECT_PKGS := libzstd libpcap
+ANALYZE_PKGS := libzstd sqlite3 libarchive zlib libpcap libcrypto
+TEST_PKGS := cmocka
+
+pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
+pc_libs   = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
+
+INCLUDES := -Ilib -Icollect -Ianalyze -Ianalyze/parse -Ireports -Itests/support
+ALL_CFLAGS = $(CSTD) $(WARN) $(INCLUDES) -DSM_VERSION='"$(VERSION)"' \
+             $(call pc_cflags,$(ANALYZE_PKGS))
+# The collector stays small: libzstd, libpcap and libc.
+COLLECT_LIBS = $(call pc_libs,$(COLLECT_PKGS)) -lpthread
+ANALYZE_LIBS = $(call pc_libs,$(ANALYZE_PKGS)) -lpthread -lm
+
+LIB_SRC      := $(wildcard lib/*.c)
+COLLECT_SRC  := $(filter-out collect/main.c,$(wildcard collect/*.c))
+GEN_SRC      := build/gen/schema_sql.c
+ANALYZE_SRC  := $(filter-out analyze/main.c,$(wildcard analyze/*.c analyze/parse/*.c reports/*.c)) $(GEN_SRC)
+HEADERS      := $(wildcard lib/*.h collect/*.h analyze/*.h analyze/parse/*.h reports/*.h tests/support/*.h)
+UNIT_SRC     := $(wildcard tests/unit/test_*.c)
+TEST_SUPPORT_SRC := $(wildcard tests/support/*.c)
+HELPER_SRC   := $(wildcard tests/helpers/*.c)
+BENCH_SRC    := $(wildcard bench/*.c)
+HAVE_ANALYZER := $(wildcard analyze/main.c)
+
+REL := build/rel
+SAN := build/san
+
+PROGRAMS := bin/sockmortem-collect $(if $(HAVE_ANALYZER),bin/sockmortem)
+
+.PHONY: all deps test unit-tests check-build demo bench fuzz install uninstall clean help
+.DEFAULT_GOAL := all
+
+all: $(PROGRAMS)
+
+help:
+	@echo "make            build bin/sockmortem-collect (and bin/sockmortem)"
+	@echo "make deps       install missing Debian build/test packages (as root)"
+	@echo "make test       deps + ASan/UBSan build + unit and integration tests"
+	@echo "make demo       deps + build + record a few seconds of this host"
+	@echo "make bench      benchmarks (figures printed beside their reference)"
+	@echo "make install    install to DESTDIR/PREFIX (PREFIX=$(PREFIX))"
+	@echo "make clean      remove build outputs"
+
+# --- dependencies -----------------------------------------------------------
+deps:
+	@missing=""; \
+	if command -v dpkg-query >/dev/null 2>&1; then \
+	  for p in $(DEBIAN_PKGS) $(EXTRA_PKGS); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	  done; \
+	fi; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "deps: installing$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "deps: missing Debian packages:$$missing (run 'make deps' as root)" >&2; exit 1; \
+	  fi; \
+	fi
+
+# --- generated sources ------------------------------------------------------
+build/gen/schema_sql.c: schema/embed.sh schema/schema.sql schema/views.sql
+	@mkdir -p $(dir $@)
+	sh schema/embed.sh schema/schema.sql schema/views.sql > $@.tmp && mv $@.tmp $@
+
+# --- release build ----------------------------------------------------------
+$(REL)/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(REL)/libsm_collect.a: $(LIB_SRC:%.c=$(REL)/%.o) $(COLLECT_SRC:%.c=$(REL)/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(REL)/libsm_analyze.a: $(LIB_SRC:%.c=$(REL)/%.o) $(ANALYZE_SRC:%.c=$(REL)/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+
+bin/sockmortem-collect: $(REL)/collect/main.o $(REL)/libsm_collect.a
+	@mkdir -p bin
+	$(CC) $(CFLAGS) -o $@ $^ $(COLLECT_LIBS)
+
+bin/sockmortem: $(REL)/analyze/main.o $(REL)/libsm_analyze.a
+	@mkdir -p bin
+	$(CC) $(CFLAGS) -o $@ $^ $(ANALYZE_LIBS)
+
+# --- sanitized build for the tests -----------------------------------------
+$(SAN)/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_FLAGS) $(ALL_CFLAGS) $(call pc_cflags,$(TEST_PKGS)) -c -o $@ $<
+
+$(SAN)/libsm_collect.a: $(LIB_SRC:%.c=$(SAN)/%.o) $(COLLECT_SRC:%.c=$(SAN)/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(SAN)/libsm_analyze.a: $(ANALYZE_SRC:%.c=$(SAN)/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(SAN)/bin/sockmortem-collect: $(SAN)/collect/main.o $(SAN)/libsm_collect.a
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(COLLECT_LIBS)
+
+$(SAN)/bin/sockmortem: $(SAN)/analyze/main.o $(SAN)/libsm_analyze.a $(SAN)/libsm_collect.a
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(ANALYZE_LIBS)
+
+$(SAN)/libsm_testsupport.a: $(TEST_SUPPORT_SRC:%.c=$(SAN)/%.o)
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	ar rcs $@ $^
+
+# Unit tests link both archives (lib/ lives in the collect one) and the
+# shared test support (tests/support/: row recorders, file reading).
+$(SAN)/tests/%: $(SAN)/tests/unit/%.o $(SAN)/libsm_testsupport.a $(SAN)/libsm_analyze.a $(SAN)/libsm_collect.a
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(call pc_libs,$(TEST_PKGS)) $(ANALYZE_LIBS)
+
+# Test helpers are plain programs (no sanitizer: they stand in for the
+# services being observed, not for our code).
+$(REL)/helpers/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(CSTD) $(WARN) -o $@ $< -lpthread
+
+UNIT_BINS   := $(UNIT_SRC:tests/unit/%.c=$(SAN)/tests/%)
+HELPER_BINS := $(HELPER_SRC:tests/helpers/%.c=$(REL)/helpers/%)
+SAN_PROGRAMS := $(SAN)/bin/sockmortem-collect $(if $(HAVE_ANALYZER),$(SAN)/bin/sockmortem)
+
+check-build: $(UNIT_BINS) $(SAN_PROGRAMS) $(HELPER_BINS) $(PROGRAMS)
+
+test: deps
+	@$(MAKE) --no-print-directory check-build
+	@SM_BUILD=$(SAN) SM_HELPERS=$(REL)/helpers sh tests/run.sh
+
+# --- demo, bench, fuzz ------------------------------------------------------
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh tests/demo.sh
+
+$(REL)/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g $(CSTD) $(WARN) $(INCLUDES) -o $@ $< $(REL)/libsm_analyze.a $(REL)/libsm_collect.a $(ANALYZE_LIBS)
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(REL)/libsm_collect.a $(REL)/libsm_analyze.a $(BENCH_SRC:bench/%.c=$(REL)/bench/%)
+	@sh bench/run.sh
+
+# --- install ----------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
+
+uninstall:
+	rm -f $(PROGRAMS:bin/%=$(DESTDIR)$(BINDIR)/%)
+
+clean:
+	rm -rf build bin

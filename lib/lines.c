@@ -1,0 +1,53 @@
+/* Line and field iteration over untrusted text; see lines.h. */
+#include "lines.h"
+
+#include <string.h>
+
+void lines_init(struct line_iter *it, const char *buf, size_t len)
+{
+	it->p = buf;
+	it->end = len ? buf + len : buf;   /* NULL + 0 is undefined behaviour */
+	it->lineno = 0;
+}
+
+int lines_next(struct line_iter *it, const char **line, size_t *len)
+{
+	const char *nl;
+	size_t n;
+
+	if (it->p >= it->end)
+		return 0;
+	nl = memchr(it->p, '\n', (size_t)(it->end - it->p));
+	n = nl ? (size_t)(nl - it->p) : (size_t)(it->end - it->p);
+	*line = it->p;
+	if (n && it->p[n - 1] == '\r')
+		*len = n - 1;
+	else
+		*len = n;
+	it->p += n + (nl ? 1 : 0);
+	it->lineno++;
+	return 1;
+}
+
+size_t fields_split(const char *s, size_t len, const char **f, size_t *flen, size_t max)
+{
+	size_t i = 0, n = 0;
+
+	while (i < len) {
+		size_t start;
+
+		while (i < len && (s[i] == ' ' || s[i] == '\t'))
+			i++;
+		if (i >= len)
+			break;
+		start = i;
+		while (i < len && s[i] != ' ' && s[i] != '\t')
+			i++;
+		if (n < max) {
+			f[n] = s + start;
+			flen[n] = i - start;
+		}
+		n++;
+	}
+	return n;
+}
