@@ -1,0 +1,371 @@
+/* archive_reader: hostile-input-safe archive walking; see archive_reader.h. */
+#include "archive_reader.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "strbuf.h"
+
+#define AR_BLOCK 65536
+/* Output below this is never called a bomb (tiny archives of sparse files
+ * compress well); above it the ratio decides. It must stay well below
+ * member_max, or a single-member bomb is read whole into memory first. */
+#define AR_BOMB_MIN_OUT ((uint64_t)64 << 20)
+
+/*
+ * zstd input is decompressed here, not by libarchive's zstd filter: on a
+ * cut inside a frame that filter fails without returning what it already
+ * decoded (up to 128 KiB), which loses the end of the last complete
+ * snapshot of a bundle cut by kill -9. This source hands libarchive every
+ * decoded byte, then EOF; the tar reader then reports the cut.
+ */
+struct ar_zsrc {
+	int fd;
+	ZSTD_DStream *ds;
+	ZSTD_inBuffer in;
+	uint64_t in_bytes;       /* compressed bytes read */
+	int mid_frame;           /* the input so far ends inside a frame */
+	char inbuf[AR_BLOCK];
+	char outbuf[AR_BLOCK];
+};
+
+static la_ssize_t ar_zsrc_read(struct archive *a, void *ctx, const void **buf)
+{
+	struct ar_zsrc *z = ctx;
+	ZSTD_outBuffer out = { z->outbuf, sizeof(z->outbuf), 0 };
+
+	for (;;) {
+		size_t ipos = z->in.pos, r = ZSTD_decompressStream(z->ds, &out, &z->in);
+		ssize_t n;
+
+		if (ZSTD_isError(r)) {
+			archive_set_error(a, EINVAL, "zstd: %s", ZSTD_getErrorName(r));
+			return ARCHIVE_FATAL;
+		}
+		if (z->in.pos != ipos || out.pos)
+			z->mid_frame = r != 0;
+		if (out.pos) {
+			*buf = z->outbuf;
+			return (la_ssize_t)out.pos;
+		}
+		if (z->in.pos < z->in.size) {
+			if (z->in.pos == ipos) {
+				archive_set_error(a, EIO, "zstd: no progress");
+				return ARCHIVE_FATAL;
+			}
+			continue;
+		}
+		n = read(z->fd, z->inbuf, sizeof(z->inbuf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			archive_set_error(a, errno, "read: %s", strerror(errno));
+			return ARCHIVE_FATAL;
+		}
+		if (n == 0)
+			return 0;
+		z->in.src = z->inbuf;
+		z->in.size = (size_t)n;
+		z->in.pos = 0;
+		z->in_bytes += (uint64_t)n;
+	}
+}
+
+static void ar_zsrc_free(struct ar_zsrc *z)
+{
+	if (!z)
+		return;
+	if (z->fd >= 0)
+		close(z->fd);
+	ZSTD_freeDStream(z->ds);
+	free(z);
+}
+
+struct ar_walk_state {
+	const struct ar_options *opt;
+	struct ar_result *res;
+	struct archive *a;
+	struct ar_zsrc *z;       /* zstd input decoded by us, or NULL */
+	struct strbuf data;      /* current member (or joined parts) */
+	char *pending;           /* base name of parts being joined */
+	int64_t pending_mtime;
+	uint64_t index;
+	unsigned next_part;
+};
+
+/* Compressed bytes read so far. */
+static uint64_t ar_in_bytes(struct archive *a, const struct ar_zsrc *z)
+{
+	return z ? z->in_bytes : (uint64_t)archive_filter_bytes(a, -1);
+}
+
+static void ar_note(struct ar_walk_state *w, const char *member, const char *msg)
+{
+	if (!w->opt->note)
+		return;
+	w->opt->note(w->opt->ctx, member, ar_in_bytes(w->a, w->z), msg);
+}
+
+static struct archive *ar_open(const char *path, struct ar_zsrc **zp)
+{
+	struct archive *a = archive_read_new();
+	unsigned char magic[4];
+	int fd;
+
+	*zp = NULL;
+	archive_read_support_filter_all(a);
+	archive_read_support_format_tar(a);
+	archive_read_support_format_gnutar(a);
+	archive_read_support_format_zip(a);
+	archive_read_support_format_cpio(a);
+	archive_read_support_format_7zip(a);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && read(fd, magic, 4) == 4 && !memcmp(magic, "\x28\xb5\x2f\xfd", 4) &&
+	    lseek(fd, 0, SEEK_SET) == 0) {
+		struct ar_zsrc *z = xcalloc(1, sizeof(*z));
+
+		z->fd = fd;
+		z->ds = ZSTD_createDStream();
+		z->in.src = z->inbuf;
+		if (!z->ds || ZSTD_isError(ZSTD_initDStream(z->ds)) ||
+		    archive_read_open(a, z, NULL, ar_zsrc_read, NULL) != ARCHIVE_OK) {
+			ar_zsrc_free(z);
+			archive_read_free(a);
+			return NULL;
+		}
+		*zp = z;
+		return a;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (archive_read_open_filename(a, path, AR_BLOCK) != ARCHIVE_OK) {
+		archive_read_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+int ar_is_archive(const char *path)
+{
+	struct ar_zsrc *z;
+	struct archive *a = ar_open(path, &z);
+	struct archive_entry *e;
+	int ok;
+
+	if (!a)
+		return 0;
+	ok = archive_read_next_header(a, &e) == ARCHIVE_OK || archive_format(a) != 0;
+	archive_read_free(a);
+	ar_zsrc_free(z);
+	return ok;
+}
+
+/* Rejects names that would escape a directory were they extracted. */
+static int ar_name_safe(const char *name)
+{
+	const char *p = name;
+
+	if (!*name || name[0] == '/')
+		return 0;
+	while (*p) {
+		size_t n = strcspn(p, "/");
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return 0;
+		p += n;
+		while (*p == '/')
+			p++;
+	}
+	return 1;
+}
+
+/* NAME.part0007 -> 7 and the base length; -1 if not a part name. */
+static int ar_part_number(const char *name, size_t *baselen)
+{
+	size_t len = strlen(name);
+	const char *s;
+	int n = 0, i;
+
+	if (len < 10)
+		return -1;
+	s = name + len - 9;
+	if (memcmp(s, ".part", 5))
+		return -1;
+	for (i = 5; i < 9; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		n = n * 10 + (s[i] - '0');
+	}
+	*baselen = len - 9;
+	return n;
+}
+
+static int ar_deliver(struct ar_walk_state *w, const char *name, int64_t mtime)
+{
+	struct ar_member m = { name, w->data.buf, w->data.len, mtime, w->index };
+	int r = w->opt->member(w->opt->ctx, &m);
+
+	w->res->members++;
+	strbuf_reset(&w->data);
+	if (r)
+		w->res->stopped = 1;
+	return r;
+}
+
+static int ar_flush_parts(struct ar_walk_state *w)
+{
+	int r = 0;
+
+	if (w->pending) {
+		r = ar_deliver(w, w->pending, w->pending_mtime);
+		free(w->pending);
+		w->pending = NULL;
+	}
+	return r;
+}
+
+/* Reads the current entry's data into w->data, within the caps. */
+static int ar_read_data(struct ar_walk_state *w, const char *name, size_t already)
+{
+	char buf[AR_BLOCK];
+
+	for (;;) {
+		la_ssize_t n = archive_read_data(w->a, buf, sizeof(buf));
+		uint64_t in, out;
+
+		if (n == 0)
+			return 0;
+		if (n < 0) {
+			snprintf(w->res->error, sizeof(w->res->error), "%s: %s", name, archive_error_string(w->a));
+			w->res->truncated = 1;
+			return -1;
+		}
+		if (already + w->data.len + (size_t)n > w->opt->member_max) {
+			snprintf(w->res->error, sizeof(w->res->error),
+				 "%s: member larger than %zu bytes", name, w->opt->member_max);
+			return -1;
+		}
+		in = ar_in_bytes(w->a, w->z);
+		out = (uint64_t)archive_filter_bytes(w->a, 0);
+		if (out > AR_BOMB_MIN_OUT && out / (in ? in : 1) > w->opt->ratio_max) {
+			snprintf(w->res->error, sizeof(w->res->error),
+				 "%s: decompression bomb: %llu bytes out of %llu in", name,
+				 (unsigned long long)out, (unsigned long long)in);
+			return -1;
+		}
+		strbuf_add(&w->data, buf, (size_t)n);
+	}
+}
+
+/* One archive entry; returns 0 to go on, 1 to stop, -1 on a fatal error. */
+static int ar_entry(struct ar_walk_state *w, struct archive_entry *e)
+{
+	const char *name = archive_entry_pathname(e);
+	size_t baselen = 0;
+	int part;
+
+	if (!name)
+		name = "";
+	if (archive_entry_filetype(e) == AE_IFDIR)
+		return 0;
+	if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e)) {
+		ar_note(w, name, "not a regular file (link or device): skipped");
+		w->res->skipped++;
+		return 0;
+	}
+	if (!ar_name_safe(name)) {
+		ar_note(w, name, "unsafe member name (absolute or '..'): skipped");
+		w->res->skipped++;
+		return 0;
+	}
+	if (archive_entry_size_is_set(e) && (uint64_t)archive_entry_size(e) > w->opt->member_max) {
+		ar_note(w, name, "member claims more than the size limit: skipped");
+		w->res->skipped++;
+		return ar_flush_parts(w) ? 1 : 0;
+	}
+	part = ar_part_number(name, &baselen);
+	if (w->pending && (part < 0 || (unsigned)part != w->next_part ||
+			   strlen(w->pending) != baselen || memcmp(w->pending, name, baselen))) {
+		if (ar_flush_parts(w))
+			return 1;
+	}
+	if (part == 0) {
+		w->pending = strndup(name, baselen);
+		if (!w->pending)
+			abort();
+		w->pending_mtime = archive_entry_mtime(e);
+		w->next_part = 0;
+	}
+	if (part >= 0 && w->pending) {
+		w->next_part++;
+		return ar_read_data(w, name, 0) < 0 ? -1 : 0;
+	}
+	if (ar_read_data(w, name, 0) < 0)
+		return -1;
+	return ar_deliver(w, name, archive_entry_mtime(e)) ? 1 : 0;
+}
+
+int ar_walk(const char *path, const struct ar_options *opt_in, struct ar_result *res)
+{
+	struct ar_options opt = *opt_in;
+	struct ar_walk_state w;
+	struct archive_entry *e;
+	int r = 0, rc;
+
+	memset(res, 0, sizeof(*res));
+	if (!opt.member_max)
+		opt.member_max = (size_t)1 << 30;
+	if (!opt.ratio_max)
+		opt.ratio_max = 2000;
+	memset(&w, 0, sizeof(w));
+	w.opt = &opt;
+	w.res = res;
+	strbuf_init(&w.data, 0);
+	w.a = ar_open(path, &w.z);
+	if (!w.a) {
+		snprintf(res->error, sizeof(res->error), "cannot open '%s'", path);
+		res->not_archive = 1;
+		return -1;
+	}
+	for (;;) {
+		rc = archive_read_next_header(w.a, &e);
+		if (rc == ARCHIVE_EOF)
+			break;
+		if (rc == ARCHIVE_FATAL || rc == ARCHIVE_RETRY) {
+			if (!w.index && !archive_format(w.a))
+				res->not_archive = 1;
+			else
+				res->truncated = 1;
+			snprintf(res->error, sizeof(res->error), "%s", archive_error_string(w.a) ?
+				 archive_error_string(w.a) : "unreadable archive");
+			r = -1;
+			break;
+		}
+		r = ar_entry(&w, e);
+		w.index++;
+		if (r)
+			break;
+	}
+	if (r >= 0 && !res->stopped && ar_flush_parts(&w))
+		r = 1;
+	else if (r < 0 && w.pending)
+		ar_flush_parts(&w);   /* the parts that did arrive are evidence */
+	/* A zstd stream cut exactly where the tar it holds looks whole. */
+	if (r >= 0 && !res->stopped && w.z && w.z->mid_frame) {
+		res->truncated = 1;
+		snprintf(res->error, sizeof(res->error), "zstd stream cut short inside a frame");
+		r = -1;
+	}
+	res->offset = ar_in_bytes(w.a, w.z);
+	free(w.pending);
+	strbuf_release(&w.data);
+	archive_read_free(w.a);
+	ar_zsrc_free(w.z);
+	return r < 0 ? -1 : 0;
+}

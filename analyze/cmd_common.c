@@ -1,0 +1,80 @@
+/* Helpers every command uses: usage errors, opening databases. */
+#include "cmd.h"
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "load.h"
+
+int cmd_usage(struct sm_ctx *ctx, const struct sm_cmd *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(ctx->err, "sockmortem %s: ", cmd->name);
+	va_start(ap, fmt);
+	vfprintf(ctx->err, fmt, ap);
+	va_end(ap);
+	fprintf(ctx->err, "\nusage: sockmortem %s %s\n", cmd->name, cmd->usage);
+	return CMD_USAGE;
+}
+
+int cmd_wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return 1;
+	return 0;
+}
+
+int cmd_open_db(struct sm_ctx *ctx, const char *path, enum db_mode mode, sqlite3 **db)
+{
+	char *err = NULL;
+
+	if (db_open(path, mode, db, &err) == 0)
+		return 0;
+	fprintf(ctx->err, "sockmortem: %s\n", err);
+	free(err);
+	return -1;
+}
+
+int cmd_is_database(const char *path)
+{
+	char head[16];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, head, sizeof(head));
+	close(fd);
+	return n == 16 && !memcmp(head, "SQLite format 3", 16);
+}
+
+int cmd_load_into_memory(struct sm_ctx *ctx, int ninputs, char **inputs, sqlite3 **db)
+{
+	struct load_options lo;
+	struct load ld;
+	int i, r = 0;
+
+	if (cmd_open_db(ctx, ":memory:", DB_CREATE, db) < 0)
+		return -1;
+	memset(&lo, 0, sizeof(lo));
+	lo.quiet = 1;
+	memset(&ld, 0, sizeof(ld));
+	ld.db = *db;
+	ld.opt = &lo;
+	ld.msg = ctx->err;
+	ld.ing = ingest_new(*db);
+	if (!ld.ing)
+		return -1;
+	for (i = 0; i < ninputs; i++)
+		if (load_input(&ld, inputs[i]) < 0)
+			r = -1;
+	ingest_free(ld.ing);
+	return r;
+}

@@ -1,0 +1,1143 @@
+/*
+ * ingest: interval trackers over hash maps; see ingest.h.
+ *
+ * Each tracked identity (socket, fd, orphan, peer pair) lives in a map
+ * while it keeps being seen. Its database row is written when it is first
+ * seen (sockets, fds) or when its interval closes (states, orphans, peers),
+ * and its last snapshot is settled when it stops being seen. A socket that
+ * never changes costs one row, however many snapshots it spans.
+ */
+#include "ingest.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "goroutine_class.h"
+#include "strbuf.h"
+
+#define STATE_MAX 16
+#define TUPLE_KEY_MAX 160
+
+struct ing_socket {
+	int64_t id;
+	int64_t last;             /* last snapshot seen */
+	int64_t state_first;
+	char state[STATE_MAX];
+	int64_t tx, rx, tx_max, rx_max, timer, retrans;
+};
+
+struct ing_fd {
+	int64_t first, last;
+	uint64_t target_hash;
+};
+
+struct ing_iv {
+	int64_t first, last;
+};
+
+struct ing_proc {
+	int64_t id;
+	int64_t last;
+};
+
+/* A socket fd seen this snapshot, checked against the tables at its end. */
+struct ing_sockfd {
+	int64_t process_id, fd, netns;
+	uint64_t inode;
+};
+
+struct ing_tuple {
+	int64_t socket_id;
+};
+
+/* Per process, this snapshot: the figures for process_samples. */
+struct ing_fdcount {
+	int64_t fds, socket_fds;
+};
+
+enum {
+	ST_SOURCE, ST_SOURCE_END, ST_SNAPSHOT, ST_SOCKET, ST_SOCKET_LAST, ST_STATE,
+	ST_PROC_FIND, ST_PROC_INS, ST_PROC_LAST, ST_SAMPLE, ST_FD, ST_FD_LAST, ST_ORPHAN,
+	ST_PEER, ST_COUNTER, ST_NOTE, ST_ERROR, ST_STEP, ST_SAMPLE_FDS,
+	ST_DUMP, ST_DUMP_END, ST_STACK_FIND, ST_STACK, ST_FRAME, ST_GOROUTINE, ST_COUNT
+};
+
+static const char *const ingest_sql[ST_COUNT] = {
+	[ST_SOURCE] = "INSERT INTO sources(kind, path, sha256, host, boot_id, kernel, format_version,"
+		      " tool_version, manifest) VALUES (?,?,?,?,?,?,?,?,?)",
+	[ST_SOURCE_END] = "UPDATE sources SET snapshots = ?2, complete = ?3, end_reason = ?4,"
+			  " started_ns = (SELECT min(wall_ns) FROM snapshots WHERE source_id = ?1),"
+			  " ended_ns = (SELECT max(coalesce(ended_ns, wall_ns)) FROM snapshots WHERE source_id = ?1)"
+			  " WHERE id = ?1",
+	[ST_SNAPSHOT] = "INSERT INTO snapshots(source_id, seq, wall_ns, ended_ns, mono_ns, host, boot_id,"
+			" processes, fds, errors, complete) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_SOCKET] = "INSERT INTO sockets(id, source_id, netns, proto, inode, local_addr, local_port,"
+		      " remote_addr, remote_port, unix_path, uid, first_snapshot, last_snapshot)"
+		      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_SOCKET_LAST] = "UPDATE sockets SET last_snapshot = ? WHERE id = ?",
+	[ST_STATE] = "INSERT INTO socket_states(socket_id, state, first_snapshot, last_snapshot, tx_queue,"
+		     " rx_queue, tx_queue_max, rx_queue_max, timer, retransmits) VALUES (?,?,?,?,?,?,?,?,?,?)",
+	[ST_PROC_FIND] = "SELECT id FROM processes WHERE boot_id IS ? AND pid = ? AND start_ticks IS ?",
+	[ST_PROC_INS] = "INSERT INTO processes(boot_id, pid, start_ticks, comm, cmdline, uid, netns,"
+			" first_snapshot, last_snapshot) VALUES (?,?,?,?,?,?,?,?,?)",
+	[ST_PROC_LAST] = "UPDATE processes SET last_snapshot = max(last_snapshot, ?) WHERE id = ?",
+	[ST_SAMPLE] = "INSERT OR REPLACE INTO process_samples(snapshot_id, process_id, state, threads, rss_kb,"
+		      " fd_count, socket_fds, nofile_soft, nofile_hard) VALUES (?,?,?,?,?,?,?,?,?)",
+	[ST_FD] = "INSERT OR REPLACE INTO fds(process_id, fd, target, type, inode, first_snapshot, last_snapshot,"
+		  " socket_id) VALUES (?,?,?,?,?,?,?,?)",
+	[ST_FD_LAST] = "UPDATE fds SET last_snapshot = ? WHERE process_id = ? AND fd = ? AND first_snapshot = ?",
+	[ST_ORPHAN] = "INSERT OR REPLACE INTO orphan_fds(process_id, fd, inode, first_snapshot, last_snapshot)"
+		      " VALUES (?,?,?,?,?)",
+	[ST_PEER] = "INSERT OR REPLACE INTO socket_peers(socket_id, peer_id, first_snapshot, last_snapshot)"
+		    " VALUES (?,?,?,?)",
+	[ST_COUNTER] = "INSERT OR REPLACE INTO counters(snapshot_id, netns, grp, name, value) VALUES (?,?,?,?,?)",
+	[ST_NOTE] = "INSERT INTO load_notes(source_id, path, line, severity, message) VALUES (?,?,?,?,?)",
+	[ST_ERROR] = "INSERT INTO collection_errors(snapshot_id, path, error, detail) VALUES (?,?,?,?)",
+	[ST_SAMPLE_FDS] = "UPDATE process_samples SET fd_count = ?, socket_fds = ?"
+			  " WHERE snapshot_id = ? AND process_id = ?",
+	[ST_DUMP] = "INSERT INTO dumps(source_id, snapshot_id, process_id, pid, kind, path, wall_ns)"
+		    " VALUES (?,?,?,?,?,?,?)",
+	[ST_DUMP_END] = "UPDATE dumps SET total = ?, goroutines = ?, truncated = ? WHERE id = ?",
+	[ST_STACK_FIND] = "SELECT id FROM stacks WHERE hash = ?",
+	[ST_STACK] = "INSERT INTO stacks(hash, nframes, top_func, app_func, app_file, app_line, wait_kind, role,"
+		     " lock_func, created_by) VALUES (?,?,?,?,?,?,?,?,?,?)",
+	[ST_FRAME] = "INSERT OR IGNORE INTO frames(stack_id, depth, func, file, line) VALUES (?,?,?,?,?)",
+	[ST_GOROUTINE] = "INSERT INTO goroutines(dump_id, goid, count, state, wait_minutes, locked, stack_id,"
+			 " created_by_goid, labels) VALUES (?,?,?,?,?,?,?,?,?)",
+	[ST_STEP] = "INSERT INTO collection_steps(snapshot_id, step, name, outcome, duration_us, detail)"
+		    " VALUES (?,?,?,?,?,?)",
+};
+
+struct ingest {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_COUNT];
+	char error[512];
+	struct ingest_stats stats;
+	int64_t source_id;
+	int64_t snap_id;
+	int64_t snap_count;
+	int64_t next_socket_id;
+	char *host;
+	char *boot_id;
+	struct hashmap sockets;   /* socket key -> ing_socket */
+	struct hashmap fds;       /* (process, fd) -> ing_fd */
+	struct hashmap orphans;   /* (process, fd, inode) -> ing_iv */
+	struct hashmap peers;     /* (socket, socket) -> ing_iv */
+	struct hashmap procs;     /* (pid, start) -> ing_proc */
+	struct hashmap inodes;    /* this snapshot: inode -> netns */
+	struct hashmap tuples;    /* this snapshot: tcp 4-tuple -> ing_tuple */
+	struct hashmap fdcounts;  /* this snapshot: process id -> ing_fdcount */
+	struct ing_sockfd *sockfds;
+	size_t nsockfds, asockfds;
+	struct hashmap stacks;    /* stack hash -> stack id (int64) */
+	int64_t dump_goroutines;  /* sum of counts in the dump being loaded */
+	struct strbuf scratch;
+	int64_t last_socket_id;   /* of the last ingest_socket call */
+};
+
+static struct ing_fdcount *fdcount_get(struct ingest *ing, int64_t process_id)
+{
+	int is_new;
+
+	return hashmap_put(&ing->fdcounts, &process_id, sizeof(process_id), &is_new);
+}
+
+static void fdcount_bump(struct ingest *ing, int64_t process_id, int is_socket)
+{
+	struct ing_fdcount *c = fdcount_get(ing, process_id);
+
+	c->fds++;
+	c->socket_fds += is_socket;
+}
+
+static int ing_sqlfail(struct ingest *ing, const char *what)
+{
+	snprintf(ing->error, sizeof(ing->error), "database: %s: %s", what, sqlite3_errmsg(ing->db));
+	return -1;
+}
+
+/* Steps a fully bound statement and resets it. */
+static int ing_step(struct ingest *ing, int which)
+{
+	sqlite3_stmt *st = ing->st[which];
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return ing_sqlfail(ing, ingest_sql[which]);
+	return 0;
+}
+
+struct ingest *ingest_new(sqlite3 *db)
+{
+	struct ingest *ing = xcalloc(1, sizeof(*ing));
+	int i;
+
+	ing->db = db;
+	for (i = 0; i < ST_COUNT; i++) {
+		if (sqlite3_prepare_v3(db, ingest_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &ing->st[i], NULL) != SQLITE_OK) {
+			fprintf(stderr, "sockmortem: internal error preparing '%s': %s\n", ingest_sql[i],
+				sqlite3_errmsg(db));
+			ingest_free(ing);
+			return NULL;
+		}
+	}
+	hashmap_init(&ing->sockets, TUPLE_KEY_MAX, sizeof(struct ing_socket));
+	hashmap_init(&ing->fds, 16, sizeof(struct ing_fd));
+	hashmap_init(&ing->orphans, 24, sizeof(struct ing_iv));
+	hashmap_init(&ing->peers, 16, sizeof(struct ing_iv));
+	hashmap_init(&ing->procs, 16 + 256, sizeof(struct ing_proc));
+	hashmap_init(&ing->inodes, 8, sizeof(int64_t));
+	hashmap_init(&ing->tuples, TUPLE_KEY_MAX, sizeof(struct ing_tuple));
+	hashmap_init(&ing->fdcounts, 8, sizeof(struct ing_fdcount));
+	hashmap_init(&ing->stacks, 8, sizeof(int64_t));
+	strbuf_init(&ing->scratch, 0);
+	return ing;
+}
+
+void ingest_free(struct ingest *ing)
+{
+	int i;
+
+	if (!ing)
+		return;
+	for (i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(ing->st[i]);
+	hashmap_free(&ing->sockets);
+	hashmap_free(&ing->fds);
+	hashmap_free(&ing->orphans);
+	hashmap_free(&ing->peers);
+	hashmap_free(&ing->procs);
+	hashmap_free(&ing->inodes);
+	hashmap_free(&ing->tuples);
+	hashmap_free(&ing->fdcounts);
+	hashmap_free(&ing->stacks);
+	strbuf_release(&ing->scratch);
+	free(ing->sockfds);
+	free(ing->host);
+	free(ing->boot_id);
+	free(ing);
+}
+
+void ingest_reset(struct ingest *ing)
+{
+	hashmap_free(&ing->sockets);
+	hashmap_free(&ing->fds);
+	hashmap_free(&ing->orphans);
+	hashmap_free(&ing->peers);
+	hashmap_free(&ing->procs);
+	hashmap_free(&ing->inodes);
+	hashmap_free(&ing->tuples);
+	hashmap_free(&ing->fdcounts);
+	hashmap_free(&ing->stacks);   /* ids may have been rolled back */
+	ing->nsockfds = 0;
+	ing->source_id = ing->snap_id = 0;
+}
+
+const char *ingest_error(const struct ingest *ing)
+{
+	return ing->error;
+}
+
+const struct ingest_stats *ingest_stats(const struct ingest *ing)
+{
+	return &ing->stats;
+}
+
+int64_t ingest_source_id(const struct ingest *ing)
+{
+	return ing->source_id;
+}
+
+int64_t ingest_snapshot_id(const struct ingest *ing)
+{
+	return ing->snap_id;
+}
+
+int ingest_source_begin(struct ingest *ing, const struct ingest_source_info *si)
+{
+	sqlite3_stmt *st = ing->st[ST_SOURCE];
+	char *err = NULL;
+
+	if (db_int(ing->db, "SELECT 1", 0) != 1)
+		return ing_sqlfail(ing, "database unusable");
+	{
+		sqlite3_stmt *q = NULL;
+		int dup = 0;
+
+		if (db_prepare(ing->db, "SELECT 1 FROM sources WHERE sha256 = ?", &q, &err) < 0) {
+			snprintf(ing->error, sizeof(ing->error), "%s", err);
+			free(err);
+			return -1;
+		}
+		sqlite3_bind_text(q, 1, si->sha256, -1, SQLITE_STATIC);
+		dup = sqlite3_step(q) == SQLITE_ROW;
+		sqlite3_finalize(q);
+		if (dup)
+			return 1;
+	}
+	sqlite3_bind_text(st, 1, si->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, si->path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, si->sha256, -1, SQLITE_STATIC);
+	db_bind_opt_text(st, 4, si->host);
+	db_bind_opt_text(st, 5, si->boot_id);
+	db_bind_opt_text(st, 6, si->kernel);
+	db_bind_opt_int(st, 7, si->format_version);
+	db_bind_opt_text(st, 8, si->tool_version);
+	db_bind_opt_text(st, 9, si->manifest);
+	if (ing_step(ing, ST_SOURCE) < 0)
+		return -1;
+	ing->source_id = sqlite3_last_insert_rowid(ing->db);
+	ing->next_socket_id = db_int(ing->db, "SELECT max(id) FROM sockets", 0) + 1;
+	ing->snap_count = 0;
+	ing->snap_id = 0;
+	free(ing->host);
+	free(ing->boot_id);
+	ing->host = si->host ? xstrdup(si->host) : NULL;
+	ing->boot_id = si->boot_id ? xstrdup(si->boot_id) : NULL;
+	return 0;
+}
+
+int ingest_snapshot_begin(struct ingest *ing, const struct ingest_snapshot_info *si)
+{
+	sqlite3_stmt *st = ing->st[ST_SNAPSHOT];
+
+	sqlite3_bind_int64(st, 1, ing->source_id);
+	sqlite3_bind_int64(st, 2, si->seq);
+	db_bind_opt_int(st, 3, si->wall_ns);
+	db_bind_opt_int(st, 4, si->ended_ns);
+	db_bind_opt_int(st, 5, si->mono_ns);
+	db_bind_opt_text(st, 6, ing->host);
+	db_bind_opt_text(st, 7, ing->boot_id);
+	db_bind_opt_int(st, 8, si->processes);
+	db_bind_opt_int(st, 9, si->fds);
+	db_bind_opt_int(st, 10, si->errors);
+	sqlite3_bind_int(st, 11, si->complete);
+	if (ing_step(ing, ST_SNAPSHOT) < 0)
+		return -1;
+	ing->snap_id = sqlite3_last_insert_rowid(ing->db);
+	ing->snap_count++;
+	ing->stats.snapshots++;
+	hashmap_free(&ing->inodes);
+	hashmap_free(&ing->tuples);
+	hashmap_free(&ing->fdcounts);
+	ing->nsockfds = 0;   /* last snapshot's undecided fds are seen again now */
+	return 0;
+}
+
+/*
+ * Text keys are built by hand, byte for byte what snprintf(key, cap + 1,
+ * ...) would store: kb.n counts the whole text, at most cap bytes are
+ * kept. (snprintf here was the loader's hottest call: two per socket row.)
+ */
+struct keybuf {
+	char *p;
+	size_t cap, n;
+};
+
+static void kb_mem(struct keybuf *kb, const char *s, size_t len)
+{
+	if (kb->n < kb->cap)
+		memcpy(kb->p + kb->n, s, len < kb->cap - kb->n ? len : kb->cap - kb->n);
+	kb->n += len;
+}
+
+static void kb_str(struct keybuf *kb, const char *s)
+{
+	kb_mem(kb, s, strlen(s));
+}
+
+/* "%lld" */
+static void kb_i64(struct keybuf *kb, int64_t v)
+{
+	char t[24];
+	size_t i = sizeof(t);
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		t[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		t[--i] = '-';
+	kb_mem(kb, t + i, sizeof(t) - i);
+}
+
+/* The identity of a socket: its inode, else proto + netns + 4-tuple. */
+static size_t socket_key(char *key, int64_t netns, const struct sm_socket_row *r)
+{
+	struct keybuf kb = { key, TUPLE_KEY_MAX - 1, 0 };
+
+	if (r->inode) {
+		key[0] = 'I';
+		memcpy(key + 1, &r->inode, sizeof(r->inode));
+		return 1 + sizeof(r->inode);
+	}
+	/* "T%s|%lld|%s|%lld|%s|%lld|%s", truncated to TUPLE_KEY_MAX - 1 */
+	kb_mem(&kb, "T", 1);
+	kb_str(&kb, r->proto);
+	kb_mem(&kb, "|", 1);
+	kb_i64(&kb, netns);
+	kb_mem(&kb, "|", 1);
+	kb_str(&kb, r->local_addr ? r->local_addr : "");
+	kb_mem(&kb, "|", 1);
+	kb_i64(&kb, r->local_port);
+	kb_mem(&kb, "|", 1);
+	kb_str(&kb, r->remote_addr ? r->remote_addr : "");
+	kb_mem(&kb, "|", 1);
+	kb_i64(&kb, r->remote_port);
+	kb_mem(&kb, "|", 1);
+	kb_str(&kb, r->unix_path ? r->unix_path : "");
+	return kb.n >= TUPLE_KEY_MAX ? TUPLE_KEY_MAX - 1 : kb.n;
+}
+
+static int socket_state_flush(struct ingest *ing, const struct ing_socket *s)
+{
+	sqlite3_stmt *st = ing->st[ST_STATE];
+
+	sqlite3_bind_int64(st, 1, s->id);
+	if (s->state[0])
+		sqlite3_bind_text(st, 2, s->state, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, s->state_first);
+	sqlite3_bind_int64(st, 4, s->last);
+	db_bind_opt_int(st, 5, s->tx);
+	db_bind_opt_int(st, 6, s->rx);
+	db_bind_opt_int(st, 7, s->tx_max);
+	db_bind_opt_int(st, 8, s->rx_max);
+	db_bind_opt_int(st, 9, s->timer);
+	db_bind_opt_int(st, 10, s->retrans);
+	ing->stats.state_rows++;
+	return ing_step(ing, ST_STATE);
+}
+
+static int socket_insert(struct ingest *ing, int64_t id, int64_t netns, const struct sm_socket_row *r)
+{
+	sqlite3_stmt *st = ing->st[ST_SOCKET];
+
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, ing->source_id);
+	db_bind_opt_int(st, 3, netns);
+	sqlite3_bind_text(st, 4, r->proto, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 5, (int64_t)r->inode);
+	db_bind_opt_text(st, 6, r->local_addr);
+	db_bind_opt_int(st, 7, r->local_port);
+	db_bind_opt_text(st, 8, r->remote_addr);
+	db_bind_opt_int(st, 9, r->remote_port);
+	db_bind_opt_text(st, 10, r->unix_path);
+	db_bind_opt_int(st, 11, r->uid);
+	sqlite3_bind_int64(st, 12, ing->snap_id);
+	sqlite3_bind_int64(st, 13, ing->snap_id);
+	ing->stats.sockets++;
+	return ing_step(ing, ST_SOCKET);
+}
+
+static int64_t max_opt(int64_t a, int64_t b)
+{
+	if (a == SM_NONE)
+		return b;
+	if (b == SM_NONE)
+		return a;
+	return a > b ? a : b;
+}
+
+static void tuple_note(struct ingest *ing, int64_t netns, const struct sm_socket_row *r, int64_t id)
+{
+	char key[TUPLE_KEY_MAX];
+	struct ing_tuple *t;
+	int is_new;
+	struct keybuf kb = { key, sizeof(key) - 1, 0 };
+
+	if (strncmp(r->proto, "tcp", 3) || !r->remote_addr || r->remote_port <= 0 || !r->local_addr)
+		return;
+	/* "%lld|%s|%lld|%s|%lld"; a key that does not fit is not noted */
+	kb_i64(&kb, netns);
+	kb_mem(&kb, "|", 1);
+	kb_str(&kb, r->local_addr);
+	kb_mem(&kb, "|", 1);
+	kb_i64(&kb, r->local_port);
+	kb_mem(&kb, "|", 1);
+	kb_str(&kb, r->remote_addr);
+	kb_mem(&kb, "|", 1);
+	kb_i64(&kb, r->remote_port);
+	if (kb.n >= sizeof(key))
+		return;
+	t = hashmap_put(&ing->tuples, key, kb.n, &is_new);
+	t->socket_id = id;
+}
+
+int ingest_socket(struct ingest *ing, int64_t netns, const struct sm_socket_row *r)
+{
+	char key[TUPLE_KEY_MAX];
+	size_t klen = socket_key(key, netns, r);
+	struct ing_socket *s;
+	const char *state = r->state ? r->state : "";
+	int is_new;
+
+	ing->stats.socket_rows++;
+	if (!klen)
+		return 0;
+	s = hashmap_put(&ing->sockets, key, klen, &is_new);
+	if (!is_new && s->last == ing->snap_id) {
+		ing->last_socket_id = s->id;
+		return 0;   /* listed twice in one snapshot (e.g. several owners) */
+	}
+	if (is_new) {
+		s->id = ing->next_socket_id++;
+		if (socket_insert(ing, s->id, netns, r) < 0)
+			return -1;
+		s = hashmap_get(&ing->sockets, key, klen);
+	} else if (strcmp(s->state, state)) {
+		if (socket_state_flush(ing, s) < 0)
+			return -1;
+		is_new = 1;
+	}
+	if (is_new) {
+		snprintf(s->state, sizeof(s->state), "%s", state);
+		s->state_first = ing->snap_id;
+		s->tx_max = s->rx_max = s->retrans = SM_NONE;
+	}
+	s->last = ing->snap_id;
+	ing->last_socket_id = s->id;
+	s->tx = r->tx_queue;
+	s->rx = r->rx_queue;
+	s->tx_max = max_opt(s->tx_max, r->tx_queue);
+	s->rx_max = max_opt(s->rx_max, r->rx_queue);
+	s->retrans = max_opt(s->retrans, r->retransmits);
+	s->timer = r->timer;
+	if (r->inode) {
+		int64_t *ns = hashmap_put(&ing->inodes, &r->inode, sizeof(r->inode), &is_new);
+		*ns = netns;
+	}
+	tuple_note(ing, netns, r, s->id);
+	return 0;
+}
+
+static size_t proc_key(char *key, const struct ingest_process_info *pi)
+{
+	int64_t k[2] = { pi->pid, pi->start_ticks };
+	size_t n = sizeof(k);
+
+	memcpy(key, k, n);
+	if (pi->start_ticks == SM_NONE && pi->comm) {
+		/* Loose captures have no start time: tell pids apart by name. */
+		size_t c = strlen(pi->comm);
+		if (c > 255)
+			c = 255;
+		memcpy(key + n, pi->comm, c);
+		n += c;
+	}
+	return n;
+}
+
+static int64_t proc_lookup_or_insert(struct ingest *ing, const struct ingest_process_info *pi)
+{
+	sqlite3_stmt *st = ing->st[ST_PROC_FIND];
+	int64_t id = 0;
+	int rc;
+
+	if (pi->start_ticks != SM_NONE && ing->boot_id) {
+		db_bind_opt_text(st, 1, ing->boot_id);
+		sqlite3_bind_int64(st, 2, pi->pid);
+		db_bind_opt_int(st, 3, pi->start_ticks);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			id = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		if (id)
+			return id;
+	}
+	st = ing->st[ST_PROC_INS];
+	db_bind_opt_text(st, 1, ing->boot_id);
+	sqlite3_bind_int64(st, 2, pi->pid);
+	db_bind_opt_int(st, 3, pi->start_ticks);
+	db_bind_opt_text(st, 4, pi->comm);
+	db_bind_opt_text(st, 5, pi->cmdline);
+	db_bind_opt_int(st, 6, pi->uid);
+	db_bind_opt_int(st, 7, pi->netns);
+	sqlite3_bind_int64(st, 8, ing->snap_id);
+	sqlite3_bind_int64(st, 9, ing->snap_id);
+	if (ing_step(ing, ST_PROC_INS) < 0)
+		return -1;
+	ing->stats.processes++;
+	return sqlite3_last_insert_rowid(ing->db);
+}
+
+int64_t ingest_process(struct ingest *ing, const struct ingest_process_info *pi)
+{
+	char key[16 + 256];
+	size_t klen = proc_key(key, pi);
+	struct ing_proc *p;
+	sqlite3_stmt *st;
+	char state[2] = { pi->state, 0 };
+	int is_new;
+
+	p = hashmap_put(&ing->procs, key, klen, &is_new);
+	if (is_new) {
+		int64_t id = proc_lookup_or_insert(ing, pi);
+		p = hashmap_get(&ing->procs, key, klen);
+		if (id < 0) {
+			hashmap_del(&ing->procs, key, klen);
+			return -1;
+		}
+		p->id = id;
+	}
+	p->last = ing->snap_id;
+	st = ing->st[ST_SAMPLE];
+	sqlite3_bind_int64(st, 1, ing->snap_id);
+	sqlite3_bind_int64(st, 2, p->id);
+	if (pi->state)
+		sqlite3_bind_text(st, 3, state, -1, SQLITE_TRANSIENT);
+	db_bind_opt_int(st, 4, pi->threads);
+	db_bind_opt_int(st, 5, pi->rss_kb);
+	/* fd_count and socket_fds are filled at the snapshot's end. */
+	sqlite3_bind_null(st, 6);
+	sqlite3_bind_null(st, 7);
+	db_bind_opt_int(st, 8, pi->nofile_soft);
+	db_bind_opt_int(st, 9, pi->nofile_hard);
+	if (ing_step(ing, ST_SAMPLE) < 0)
+		return -1;
+	if (pi->fd_table_read)
+		fdcount_get(ing, p->id);   /* an empty table still counts: 0 fds */
+	return p->id;
+}
+
+static void orphan_start(struct ingest *ing, int64_t process_id, int64_t fd, uint64_t inode, int64_t first)
+{
+	int64_t k[3] = { process_id, fd, (int64_t)inode };
+	struct ing_iv *iv;
+	int is_new;
+
+	iv = hashmap_put(&ing->orphans, k, sizeof(k), &is_new);
+	if (is_new)
+		iv->first = first;
+	iv->last = ing->snap_id;
+}
+
+static void sockfd_note(struct ingest *ing, int64_t process_id, int64_t fd, int64_t netns, uint64_t inode)
+{
+	if (ing->nsockfds == ing->asockfds) {
+		ing->asockfds = ing->asockfds ? ing->asockfds * 2 : 1024;
+		ing->sockfds = xreallocarray(ing->sockfds, ing->asockfds, sizeof(*ing->sockfds));
+	}
+	ing->sockfds[ing->nsockfds].process_id = process_id;
+	ing->sockfds[ing->nsockfds].fd = fd;
+	ing->sockfds[ing->nsockfds].netns = netns;
+	ing->sockfds[ing->nsockfds].inode = inode;
+	ing->nsockfds++;
+}
+
+static int ingest_fd_impl(struct ingest *ing, int64_t process_id, int64_t netns, const struct sm_fd_row *r,
+			  int64_t socket_id)
+{
+	int64_t k[2] = { process_id, r->fd };
+	const char *target = r->target ? r->target : "";
+	uint64_t h = hash_bytes(target, strlen(target));
+	struct ing_fd *f;
+	int is_new;
+
+	ing->stats.fd_rows++;
+	if (r->fd == SM_NONE)
+		return 0;   /* lsof's cwd/txt/mem rows are not descriptors */
+	f = hashmap_put(&ing->fds, k, sizeof(k), &is_new);
+	if (!is_new && f->target_hash != h) {
+		sqlite3_stmt *st = ing->st[ST_FD_LAST];
+		sqlite3_bind_int64(st, 1, f->last);
+		sqlite3_bind_int64(st, 2, process_id);
+		sqlite3_bind_int64(st, 3, r->fd);
+		sqlite3_bind_int64(st, 4, f->first);
+		if (ing_step(ing, ST_FD_LAST) < 0)
+			return -1;
+		is_new = 1;
+	}
+	if (is_new) {
+		sqlite3_stmt *st = ing->st[ST_FD];
+		sqlite3_bind_int64(st, 1, process_id);
+		sqlite3_bind_int64(st, 2, r->fd);
+		sqlite3_bind_text(st, 3, target, -1, SQLITE_TRANSIENT);
+		db_bind_opt_text(st, 4, r->type);
+		if (r->inode)
+			sqlite3_bind_int64(st, 5, (int64_t)r->inode);
+		sqlite3_bind_int64(st, 6, ing->snap_id);
+		sqlite3_bind_int64(st, 7, ing->snap_id);
+		if (socket_id)
+			sqlite3_bind_int64(st, 8, socket_id);
+		if (ing_step(ing, ST_FD) < 0)
+			return -1;
+		f = hashmap_get(&ing->fds, k, sizeof(k));
+		f->first = ing->snap_id;
+		f->target_hash = h;
+		ing->stats.fd_intervals++;
+	}
+	f->last = ing->snap_id;
+	fdcount_bump(ing, process_id, r->type && !strcmp(r->type, "socket"));
+	if (r->type && !strcmp(r->type, "socket")) {
+		if (r->orphaned) {
+			orphan_start(ing, process_id, r->fd, r->inode, ing->snap_id);
+			return 0;
+		}
+		if (r->inode)
+			sockfd_note(ing, process_id, r->fd, netns, r->inode);
+	}
+	return 0;
+}
+
+int ingest_fd(struct ingest *ing, int64_t process_id, int64_t netns, const struct sm_fd_row *r)
+{
+	return ingest_fd_impl(ing, process_id, netns, r, 0);
+}
+
+int ingest_socket_owner(struct ingest *ing, int64_t process_id, int64_t netns, const struct sm_fd_row *r)
+{
+	return ingest_fd_impl(ing, process_id, netns, r, ing->last_socket_id);
+}
+
+int ingest_counter(struct ingest *ing, int64_t netns, const struct sm_counter_row *r)
+{
+	sqlite3_stmt *st = ing->st[ST_COUNTER];
+
+	sqlite3_bind_int64(st, 1, ing->snap_id);
+	/* netns is part of the WITHOUT ROWID primary key, so it cannot be
+	 * NULL: a loose capture's unknown namespace is stored as 0. */
+	sqlite3_bind_int64(st, 2, netns == SM_NONE ? 0 : netns);
+	sqlite3_bind_text(st, 3, r->group, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, r->name, -1, SQLITE_TRANSIENT);
+	db_bind_opt_int(st, 5, r->value);
+	ing->stats.counters++;
+	return ing_step(ing, ST_COUNTER);
+}
+
+int ingest_note(struct ingest *ing, const char *path, int64_t line, const char *severity, const char *msg)
+{
+	sqlite3_stmt *st = ing->st[ST_NOTE];
+
+	if (ing->source_id)
+		sqlite3_bind_int64(st, 1, ing->source_id);
+	db_bind_opt_text(st, 2, path);
+	db_bind_opt_int(st, 3, line);
+	sqlite3_bind_text(st, 4, severity, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, msg, -1, SQLITE_TRANSIENT);
+	ing->stats.notes++;
+	return ing_step(ing, ST_NOTE);
+}
+
+int ingest_collection_error(struct ingest *ing, const char *path, const char *error, const char *detail)
+{
+	sqlite3_stmt *st = ing->st[ST_ERROR];
+
+	sqlite3_bind_int64(st, 1, ing->snap_id);
+	db_bind_opt_text(st, 2, path);
+	db_bind_opt_text(st, 3, error);
+	db_bind_opt_text(st, 4, detail);
+	return ing_step(ing, ST_ERROR);
+}
+
+int ingest_collection_step(struct ingest *ing, const char *step, const char *name, const char *outcome,
+			   int64_t duration_us, const char *detail)
+{
+	sqlite3_stmt *st = ing->st[ST_STEP];
+
+	sqlite3_bind_int64(st, 1, ing->snap_id);
+	db_bind_opt_text(st, 2, step);
+	db_bind_opt_text(st, 3, name);
+	db_bind_opt_text(st, 4, outcome);
+	db_bind_opt_int(st, 5, duration_us);
+	db_bind_opt_text(st, 6, detail);
+	return ing_step(ing, ST_STEP);
+}
+
+/*
+ * Orphans: socket fds whose inode no table of their namespace listed.
+ * Tables are read before the fd walk, so an fd opened in between looks
+ * orphaned; an fd counts only once it has outlived one snapshot (or the
+ * source is a single snapshot, decided at its end). It has been orphaned
+ * since its socket left the tables, or since the fd appeared if the
+ * socket was never seen.
+ */
+static void snapshot_orphans(struct ingest *ing, int have_tables)
+{
+	size_t i, keep = 0;
+
+	if (!have_tables) {
+		ing->nsockfds = 0;
+		return;   /* an lsof-only capture: nothing to compare against */
+	}
+	for (i = 0; i < ing->nsockfds; i++) {
+		const struct ing_sockfd *sf = &ing->sockfds[i];
+		int64_t fk[2] = { sf->process_id, sf->fd };
+		char skey[1 + sizeof(uint64_t)];
+		const struct ing_fd *f;
+		const struct ing_socket *s;
+
+		if (hashmap_get(&ing->inodes, &sf->inode, sizeof(sf->inode)))
+			continue;
+		f = hashmap_get(&ing->fds, fk, sizeof(fk));
+		if (!f || f->first == ing->snap_id) {
+			ing->sockfds[keep++] = *sf;   /* new fd: decide later */
+			continue;
+		}
+		skey[0] = 'I';
+		memcpy(skey + 1, &sf->inode, sizeof(sf->inode));
+		s = hashmap_get(&ing->sockets, skey, sizeof(skey));
+		orphan_start(ing, sf->process_id, sf->fd, sf->inode, s ? ing->snap_id : f->first);
+	}
+	ing->nsockfds = keep;
+}
+
+/* Peers: a tcp socket whose reversed 4-tuple is another local socket. */
+static void snapshot_peers(struct ingest *ing)
+{
+	size_t pos = 0;
+	const void *key;
+	size_t klen;
+	struct ing_tuple *t;
+
+	while ((t = hashmap_next(&ing->tuples, &pos, &key, &klen)) != NULL) {
+		static const int order[5] = { 0, 3, 4, 1, 2 };
+		const char *k = key, *f[5];
+		char rev[TUPLE_KEY_MAX];
+		struct ing_tuple *other;
+		struct keybuf kb = { rev, sizeof(rev) - 1, 0 };
+		size_t i = 0, flen[5];
+		int nf = 0, j;
+
+		/* The first five tokens as strtok_r(key, "|") gives them: runs
+		 * of bytes other than '|' (and NUL, which ends the string). */
+		while (nf < 5) {
+			while (i < klen && k[i] == '|')
+				i++;
+			if (i >= klen || !k[i])
+				break;
+			f[nf] = k + i;
+			while (i < klen && k[i] != '|' && k[i])
+				i++;
+			flen[nf] = (size_t)(k + i - f[nf]);
+			nf++;
+		}
+		if (nf != 5)
+			continue;
+		/* "%s|%s|%s|%s|%s" of fields 0 3 4 1 2 */
+		for (j = 0; j < 5; j++) {
+			if (j)
+				kb_mem(&kb, "|", 1);
+			kb_mem(&kb, f[order[j]], flen[order[j]]);
+		}
+		if (!kb.n || kb.n >= sizeof(rev))
+			continue;
+		other = hashmap_get(&ing->tuples, rev, kb.n);
+		if (other && other->socket_id > t->socket_id) {
+			int64_t pk[2] = { t->socket_id, other->socket_id };
+			int is_new;
+			struct ing_iv *iv = hashmap_put(&ing->peers, pk, sizeof(pk), &is_new);
+
+			if (is_new)
+				iv->first = ing->snap_id;
+			iv->last = ing->snap_id;
+		}
+	}
+}
+
+static int flush_iv(struct ingest *ing, int which, const int64_t *k, int nk, const struct ing_iv *iv)
+{
+	sqlite3_stmt *st = ing->st[which];
+	int i;
+
+	for (i = 0; i < nk; i++)
+		sqlite3_bind_int64(st, i + 1, k[i]);
+	sqlite3_bind_int64(st, nk + 1, iv->first);
+	sqlite3_bind_int64(st, nk + 2, iv->last);
+	return ing_step(ing, which);
+}
+
+/* Closes every interval of map not seen in snapshot `upto` (all if upto is 0). */
+static int close_ivs(struct ingest *ing, struct hashmap *m, int which, int nk, int64_t upto, uint64_t *stat)
+{
+	size_t pos = 0;
+	const void *key;
+	size_t klen;
+	struct ing_iv *iv;
+
+	while ((iv = hashmap_next(m, &pos, &key, &klen)) != NULL) {
+		int64_t k[3];
+
+		if (upto && iv->last == upto)
+			continue;
+		memcpy(k, key, (size_t)nk * sizeof(int64_t));
+		if (flush_iv(ing, which, k, nk, iv) < 0)
+			return -1;
+		(*stat)++;
+		hashmap_del(m, key, klen);
+	}
+	return 0;
+}
+
+static int close_sockets(struct ingest *ing, int64_t upto)
+{
+	size_t pos = 0;
+	const void *key;
+	size_t klen;
+	struct ing_socket *s;
+
+	while ((s = hashmap_next(&ing->sockets, &pos, &key, &klen)) != NULL) {
+		sqlite3_stmt *st = ing->st[ST_SOCKET_LAST];
+
+		if (upto && s->last == upto)
+			continue;
+		if (socket_state_flush(ing, s) < 0)
+			return -1;
+		sqlite3_bind_int64(st, 1, s->last);
+		sqlite3_bind_int64(st, 2, s->id);
+		if (ing_step(ing, ST_SOCKET_LAST) < 0)
+			return -1;
+		hashmap_del(&ing->sockets, key, klen);
+	}
+	return 0;
+}
+
+static int close_fds(struct ingest *ing, int64_t upto)
+{
+	size_t pos = 0;
+	const void *key;
+	size_t klen;
+	struct ing_fd *f;
+
+	while ((f = hashmap_next(&ing->fds, &pos, &key, &klen)) != NULL) {
+		sqlite3_stmt *st = ing->st[ST_FD_LAST];
+		int64_t k[2];
+
+		if (upto && f->last == upto)
+			continue;
+		memcpy(k, key, sizeof(k));
+		if (f->last != f->first) {
+			sqlite3_bind_int64(st, 1, f->last);
+			sqlite3_bind_int64(st, 2, k[0]);
+			sqlite3_bind_int64(st, 3, k[1]);
+			sqlite3_bind_int64(st, 4, f->first);
+			if (ing_step(ing, ST_FD_LAST) < 0)
+				return -1;
+		}
+		hashmap_del(&ing->fds, key, klen);
+	}
+	return 0;
+}
+
+static int update_samples(struct ingest *ing)
+{
+	size_t pos = 0;
+	const void *key;
+	size_t klen;
+	struct ing_fdcount *c;
+
+	while ((c = hashmap_next(&ing->fdcounts, &pos, &key, &klen)) != NULL) {
+		sqlite3_stmt *st = ing->st[ST_SAMPLE_FDS];
+		int64_t pid;
+
+		memcpy(&pid, key, sizeof(pid));
+		sqlite3_bind_int64(st, 1, c->fds);
+		sqlite3_bind_int64(st, 2, c->socket_fds);
+		sqlite3_bind_int64(st, 3, ing->snap_id);
+		sqlite3_bind_int64(st, 4, pid);
+		if (ing_step(ing, ST_SAMPLE_FDS) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int ingest_snapshot_end(struct ingest *ing)
+{
+	int64_t cur = ing->snap_id;
+
+	snapshot_orphans(ing, ing->inodes.count > 0);
+	snapshot_peers(ing);
+	if (update_samples(ing) < 0 || close_sockets(ing, cur) < 0 || close_fds(ing, cur) < 0 ||
+	    close_ivs(ing, &ing->orphans, ST_ORPHAN, 3, cur, &ing->stats.orphans) < 0 ||
+	    close_ivs(ing, &ing->peers, ST_PEER, 2, cur, &ing->stats.peers) < 0)
+		return -1;
+	return 0;
+}
+
+int ingest_source_end(struct ingest *ing, int complete, const char *end_reason)
+{
+	sqlite3_stmt *st;
+	size_t pos = 0;
+	struct ing_proc *p;
+
+	/* A single snapshot is all the evidence there is: its new fds count. */
+	if (ing->snap_count == 1) {
+		size_t i;
+		for (i = 0; i < ing->nsockfds; i++)
+			orphan_start(ing, ing->sockfds[i].process_id, ing->sockfds[i].fd, ing->sockfds[i].inode,
+				     ing->snap_id);
+	}
+	ing->nsockfds = 0;
+	if (close_sockets(ing, 0) < 0 || close_fds(ing, 0) < 0 ||
+	    close_ivs(ing, &ing->orphans, ST_ORPHAN, 3, 0, &ing->stats.orphans) < 0 ||
+	    close_ivs(ing, &ing->peers, ST_PEER, 2, 0, &ing->stats.peers) < 0)
+		return -1;
+	while ((p = hashmap_next(&ing->procs, &pos, NULL, NULL)) != NULL) {
+		st = ing->st[ST_PROC_LAST];
+		sqlite3_bind_int64(st, 1, p->last);
+		sqlite3_bind_int64(st, 2, p->id);
+		if (ing_step(ing, ST_PROC_LAST) < 0)
+			return -1;
+	}
+	hashmap_free(&ing->procs);
+	st = ing->st[ST_SOURCE_END];
+	sqlite3_bind_int64(st, 1, ing->source_id);
+	sqlite3_bind_int64(st, 2, ing->snap_count);
+	sqlite3_bind_int(st, 3, complete);
+	db_bind_opt_text(st, 4, end_reason);
+	return ing_step(ing, ST_SOURCE_END);
+}
+
+int64_t ingest_process_for_pid(struct ingest *ing, int64_t pid)
+{
+	size_t pos = 0;
+	const void *key;
+	size_t klen;
+	struct ing_proc *p;
+
+	while ((p = hashmap_next(&ing->procs, &pos, &key, &klen)) != NULL) {
+		int64_t kpid;
+
+		memcpy(&kpid, key, sizeof(kpid));
+		if (kpid == pid && p->last == ing->snap_id)
+			return p->id;
+	}
+	return 0;
+}
+
+int64_t ingest_dump_begin(struct ingest *ing, const struct ingest_dump_info *di)
+{
+	sqlite3_stmt *st = ing->st[ST_DUMP];
+
+	sqlite3_bind_int64(st, 1, ing->source_id);
+	if (ing->snap_id)
+		sqlite3_bind_int64(st, 2, ing->snap_id);
+	if (di->process_id > 0)
+		sqlite3_bind_int64(st, 3, di->process_id);
+	db_bind_opt_int(st, 4, di->pid);
+	sqlite3_bind_text(st, 5, di->kind, -1, SQLITE_TRANSIENT);
+	db_bind_opt_text(st, 6, di->path);
+	db_bind_opt_int(st, 7, di->wall_ns);
+	if (ing_step(ing, ST_DUMP) < 0)
+		return -1;
+	ing->dump_goroutines = 0;
+	ing->stats.dumps++;
+	return sqlite3_last_insert_rowid(ing->db);
+}
+
+int ingest_dump_end(struct ingest *ing, int64_t dump_id, int64_t total, int truncated)
+{
+	sqlite3_stmt *st = ing->st[ST_DUMP_END];
+
+	db_bind_opt_int(st, 1, total);
+	sqlite3_bind_int64(st, 2, ing->dump_goroutines);
+	sqlite3_bind_int(st, 3, truncated);
+	sqlite3_bind_int64(st, 4, dump_id);
+	return ing_step(ing, ST_DUMP_END);
+}
+
+/* The identity of a stack: its function sequence and where it was created. */
+static uint64_t stack_hash(struct ingest *ing, const struct sm_goroutine_row *r)
+{
+	size_t i;
+
+	strbuf_reset(&ing->scratch);
+	for (i = 0; i < r->nframes; i++) {
+		strbuf_addstr(&ing->scratch, r->frames[i].func ? r->frames[i].func : "?");
+		strbuf_addch(&ing->scratch, '\n');
+	}
+	strbuf_addstr(&ing->scratch, "created by ");
+	strbuf_addstr(&ing->scratch, r->created_by ? r->created_by : "");
+	return hash_bytes(ing->scratch.buf, ing->scratch.len);
+}
+
+static int64_t stack_insert(struct ingest *ing, const char *hex, const struct sm_goroutine_row *r)
+{
+	sqlite3_stmt *st = ing->st[ST_STACK];
+	struct gr_class cls;
+	const struct sm_frame *app;
+	int64_t id;
+	size_t i;
+
+	goroutine_classify(r->state, r->frames, r->nframes, &cls);
+	app = cls.app >= 0 ? &r->frames[cls.app] : NULL;
+	sqlite3_bind_text(st, 1, hex, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, (int64_t)r->nframes);
+	if (r->nframes)
+		db_bind_opt_text(st, 3, r->frames[0].func);
+	if (app) {
+		db_bind_opt_text(st, 4, app->func);
+		db_bind_opt_text(st, 5, app->file);
+		db_bind_opt_int(st, 6, app->line);
+	}
+	sqlite3_bind_text(st, 7, cls.wait_kind, -1, SQLITE_STATIC);
+	db_bind_opt_text(st, 8, cls.role);
+	db_bind_opt_text(st, 9, cls.lock_func);
+	db_bind_opt_text(st, 10, r->created_by);
+	if (ing_step(ing, ST_STACK) < 0)
+		return -1;
+	id = sqlite3_last_insert_rowid(ing->db);
+	ing->stats.stacks++;
+	st = ing->st[ST_FRAME];
+	for (i = 0; i < r->nframes; i++) {
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, (int64_t)i);
+		db_bind_opt_text(st, 3, r->frames[i].func);
+		db_bind_opt_text(st, 4, r->frames[i].file);
+		db_bind_opt_int(st, 5, r->frames[i].line);
+		if (ing_step(ing, ST_FRAME) < 0)
+			return -1;
+	}
+	return id;
+}
+
+static int64_t stack_id_for(struct ingest *ing, const struct sm_goroutine_row *r)
+{
+	uint64_t h = stack_hash(ing, r);
+	char hex[17];
+	int64_t *cached, id = 0;
+	sqlite3_stmt *st;
+	int is_new;
+
+	cached = hashmap_get(&ing->stacks, &h, sizeof(h));
+	if (cached)
+		return *cached;
+	snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)h);
+	st = ing->st[ST_STACK_FIND];
+	sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (!id && (id = stack_insert(ing, hex, r)) < 0)
+		return -1;
+	cached = hashmap_put(&ing->stacks, &h, sizeof(h), &is_new);
+	*cached = id;
+	return id;
+}
+
+int ingest_goroutine(struct ingest *ing, int64_t dump_id, const struct sm_goroutine_row *r)
+{
+	int64_t stack_id = stack_id_for(ing, r);
+	sqlite3_stmt *st = ing->st[ST_GOROUTINE];
+
+	if (stack_id < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, dump_id);
+	db_bind_opt_int(st, 2, r->id);
+	sqlite3_bind_int64(st, 3, r->count > 0 ? r->count : 1);
+	db_bind_opt_text(st, 4, r->state);
+	db_bind_opt_int(st, 5, r->wait_minutes);
+	sqlite3_bind_int(st, 6, r->locked_to_thread);
+	sqlite3_bind_int64(st, 7, stack_id);
+	db_bind_opt_int(st, 8, r->created_by_goroutine);
+	db_bind_opt_text(st, 9, r->labels);
+	ing->dump_goroutines += r->count > 0 ? r->count : 1;
+	ing->stats.goroutines++;
+	return ing_step(ing, ST_GOROUTINE);
+}

@@ -1,0 +1,132 @@
+/*
+ * ingest: turns parser rows into the database, storing changes, not
+ * copies. The loaders (load_bundle.c, load_loose.c) drive it:
+ *
+ *   ingest_source_begin        one per input (refuses a hash already loaded)
+ *     ingest_snapshot_begin    one per snapshot (a loose file is one)
+ *       ingest_socket / ingest_process / ingest_fd / ingest_counter ...
+ *     ingest_snapshot_end      closes what was not seen again; finds
+ *                              orphaned socket fds and local peer pairs
+ *   ingest_source_end          closes everything still open
+ *
+ * Correlation happens here because it needs the whole snapshot at once:
+ * an fd is an orphan only if its inode is in no table of its namespace,
+ * and a peer pair needs both ends.
+ *
+ * Errors: -1 with ing->error set (SQLite failures); rows that make no sense
+ * are skipped by the caller with a load note.
+ */
+#ifndef SM_INGEST_H
+#define SM_INGEST_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "hashmap.h"
+#include "rows.h"
+
+struct ingest_source_info {
+	const char *kind;
+	const char *path;
+	const char *sha256;
+	const char *host;
+	const char *boot_id;
+	const char *kernel;
+	int64_t format_version;
+	const char *tool_version;
+	const char *manifest;
+};
+
+struct ingest_snapshot_info {
+	int64_t seq;
+	int64_t wall_ns;
+	int64_t ended_ns;
+	int64_t mono_ns;
+	int64_t processes;
+	int64_t fds;
+	int64_t errors;
+	int complete;
+};
+
+struct ingest_process_info {
+	int64_t pid;
+	int64_t start_ticks;      /* SM_NONE when unknown (loose captures) */
+	const char *comm;
+	const char *cmdline;
+	int64_t uid;
+	int64_t netns;
+	char state;
+	int64_t threads;
+	int64_t rss_kb;
+	int64_t nofile_soft;      /* -1 = unlimited */
+	int64_t nofile_hard;
+	int fd_table_read;        /* 0: fd table unreadable; fd_count NULL */
+};
+
+struct ingest_stats {
+	uint64_t snapshots;
+	uint64_t socket_rows;     /* rows seen */
+	uint64_t sockets;         /* identities stored */
+	uint64_t state_rows;
+	uint64_t fd_rows;
+	uint64_t fd_intervals;
+	uint64_t processes;
+	uint64_t orphans;
+	uint64_t peers;
+	uint64_t counters;
+	uint64_t notes;
+	uint64_t dumps;
+	uint64_t goroutines;
+	uint64_t stacks;
+};
+
+struct ingest;
+
+struct ingest *ingest_new(sqlite3 *db);
+void ingest_free(struct ingest *ing);
+/* Forgets every open interval (after a rolled-back source). */
+void ingest_reset(struct ingest *ing);
+const char *ingest_error(const struct ingest *ing);
+const struct ingest_stats *ingest_stats(const struct ingest *ing);
+
+/* Returns 0, 1 if a source with this sha256 is already loaded, -1. */
+int ingest_source_begin(struct ingest *ing, const struct ingest_source_info *si);
+/* Marks the source complete or cut (end_reason may be NULL). */
+int ingest_source_end(struct ingest *ing, int complete, const char *end_reason);
+int64_t ingest_source_id(const struct ingest *ing);
+
+int ingest_snapshot_begin(struct ingest *ing, const struct ingest_snapshot_info *si);
+int ingest_snapshot_end(struct ingest *ing);
+int64_t ingest_snapshot_id(const struct ingest *ing);
+
+int ingest_socket(struct ingest *ing, int64_t netns, const struct sm_socket_row *row);
+/* Returns the process id (>0) or -1. */
+int64_t ingest_process(struct ingest *ing, const struct ingest_process_info *pi);
+/* An fd of process_id; lsof's own orphan flag is honoured. */
+int ingest_fd(struct ingest *ing, int64_t process_id, int64_t netns, const struct sm_fd_row *row);
+/* The fd owning the socket of the last ingest_socket call: for loose
+ * captures (ss -p, netstat -p) whose rows may carry no inode. */
+int ingest_socket_owner(struct ingest *ing, int64_t process_id, int64_t netns, const struct sm_fd_row *r);
+int ingest_counter(struct ingest *ing, int64_t netns, const struct sm_counter_row *row);
+int ingest_note(struct ingest *ing, const char *path, int64_t line, const char *severity, const char *msg);
+int ingest_collection_error(struct ingest *ing, const char *path, const char *error, const char *detail);
+/* Go goroutine dumps. */
+struct ingest_dump_info {
+	const char *kind;         /* debug1 debug2 proto goroutineleak trace */
+	const char *path;
+	int64_t pid;              /* SM_NONE if unknown */
+	int64_t process_id;       /* 0 if unknown */
+	int64_t wall_ns;
+};
+/* Returns the dump id (> 0) or -1. */
+int64_t ingest_dump_begin(struct ingest *ing, const struct ingest_dump_info *di);
+int ingest_goroutine(struct ingest *ing, int64_t dump_id, const struct sm_goroutine_row *r);
+/* total: what the dump itself claims (SM_NONE if nothing). */
+int ingest_dump_end(struct ingest *ing, int64_t dump_id, int64_t total, int truncated);
+/* The process id of pid in the current snapshot, or 0. */
+int64_t ingest_process_for_pid(struct ingest *ing, int64_t pid);
+
+int ingest_collection_step(struct ingest *ing, const char *step, const char *name, const char *outcome,
+			   int64_t duration_us, const char *detail);
+
+#endif

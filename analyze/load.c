@@ -1,0 +1,298 @@
+/*
+ * load: input dispatch. A path is a directory (its files, sorted, each
+ * loaded), an archive (a sockmortem bundle if its first member is our
+ * manifest, otherwise an archive of loose captures), or a loose capture.
+ */
+#include "load.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "archive_reader.h"
+#include "db.h"
+#include "numparse.h"
+#include "strbuf.h"
+
+#define LOOSE_MAX ((size_t)1 << 30)
+
+static void hex(const unsigned char *d, unsigned n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[d[i] >> 4];
+		out[2 * i + 1] = digits[d[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+int load_sha256_buf(const void *data, size_t len, char *out)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned n = 0;
+
+	if (!EVP_Digest(data, len, md, &n, EVP_sha256(), NULL))
+		return -1;
+	hex(md, n, out);
+	return 0;
+}
+
+int load_sha256_file(const char *path, char *out)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char md[EVP_MAX_MD_SIZE], buf[65536];
+	unsigned n = 0;
+	int fd, r = -1;
+	ssize_t got;
+
+	if (!ctx)
+		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
+		goto out;
+	while ((got = read(fd, buf, sizeof(buf))) > 0)
+		EVP_DigestUpdate(ctx, buf, (size_t)got);
+	if (got == 0 && EVP_DigestFinal_ex(ctx, md, &n)) {
+		hex(md, n, out);
+		r = 0;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	EVP_MD_CTX_free(ctx);
+	return r;
+}
+
+int load_parse_time(const char *s, int64_t *out_ns)
+{
+	struct tm tm;
+	const char *end;
+	uint64_t secs;
+
+	if (num_u64_str(s, 10, &secs) == 0) {
+		*out_ns = (int64_t)secs * 1000000000;
+		return 0;
+	}
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!end)
+		end = strptime(s, "%Y-%m-%d %H:%M:%S", &tm);
+	if (!end || (*end && strcmp(end, "Z") && strcmp(end, "+00:00")))
+		return -1;
+	*out_ns = (int64_t)timegm(&tm) * 1000000000;
+	return 0;
+}
+
+int load_begin(struct load *ld)
+{
+	char *err = NULL;
+
+	if (db_exec(ld->db, "BEGIN", &err) == 0)
+		return 0;
+	fprintf(ld->msg, "sockmortem: database: %s\n", err);
+	free(err);
+	return -1;
+}
+
+int load_commit(struct load *ld)
+{
+	char *err = NULL;
+
+	if (db_exec(ld->db, "COMMIT", &err) == 0)
+		return 0;
+	fprintf(ld->msg, "sockmortem: database: %s\n", err);
+	free(err);
+	load_rollback(ld);
+	return -1;
+}
+
+void load_rollback(struct load *ld)
+{
+	sqlite3_exec(ld->db, "ROLLBACK", NULL, NULL, NULL);
+	ingest_reset(ld->ing);
+}
+
+/* Reads a whole (loose) file; loose captures are text of modest size. */
+static int read_whole(const char *path, struct strbuf *sb, FILE *msg)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char buf[65536];
+	ssize_t n;
+
+	if (fd < 0) {
+		fprintf(msg, "sockmortem: cannot open '%s': %s\n", path, strerror(errno));
+		return -1;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		if (sb->len + (size_t)n > LOOSE_MAX) {
+			fprintf(msg, "sockmortem: '%s': larger than %zu bytes, not a capture we load\n",
+				path, LOOSE_MAX);
+			close(fd);
+			return -1;
+		}
+		strbuf_add(sb, buf, (size_t)n);
+	}
+	close(fd);
+	if (n < 0) {
+		fprintf(msg, "sockmortem: cannot read '%s': %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+struct loose_archive {
+	struct load *ld;
+	const char *path;
+	int failed;
+};
+
+static int loose_member(void *ctx, const struct ar_member *m)
+{
+	struct loose_archive *la = ctx;
+	struct strbuf name = STRBUF_INIT;
+	char sha[65];
+
+	strbuf_addf(&name, "%s!%s", la->path, m->name);
+	load_sha256_buf(m->data, m->size, sha);
+	if (load_loose(la->ld, name.buf, m->data, m->size, m->mtime * 1000000000, sha) < 0)
+		la->failed++;
+	strbuf_release(&name);
+	return 0;
+}
+
+static void loose_note(void *ctx, const char *member, uint64_t offset, const char *msg)
+{
+	struct loose_archive *la = ctx;
+
+	fprintf(la->ld->msg, "sockmortem: %s: member '%s' (offset %llu): %s\n", la->path, member,
+		(unsigned long long)offset, msg);
+}
+
+/* Is the first member of this archive a sockmortem manifest? */
+struct first_member {
+	int is_bundle;
+};
+
+static int first_member_cb(void *ctx, const struct ar_member *m)
+{
+	struct first_member *fm = ctx;
+
+	fm->is_bundle = !strcmp(m->name, "manifest.json") &&
+			memmem(m->data, m->size, "\"sockmortem-bundle\"", 19) != NULL;
+	return 1;   /* one member is enough */
+}
+
+static int load_archive(struct load *ld, const char *path)
+{
+	struct first_member fm = { 0 };
+	struct ar_options o;
+	struct ar_result res;
+	struct loose_archive la = { ld, path, 0 };
+	char sha[65];
+
+	memset(&o, 0, sizeof(o));
+	o.member = first_member_cb;
+	o.ctx = &fm;
+	ar_walk(path, &o, &res);
+	if (fm.is_bundle) {
+		if (load_sha256_file(path, sha) < 0) {
+			fprintf(ld->msg, "sockmortem: cannot read '%s'\n", path);
+			return -1;
+		}
+		return load_bundle(ld, path, sha);
+	}
+	o.member = loose_member;
+	o.note = loose_note;
+	o.ctx = &la;
+	if (ar_walk(path, &o, &res) < 0) {
+		fprintf(ld->msg, "sockmortem: %s: %s (at byte %llu)\n", path, res.error,
+			(unsigned long long)res.offset);
+		ld->rep.failed++;
+		return -1;
+	}
+	/* Members skipped as unsafe, links or too large were not loaded (each
+	 * was named by loose_note): the input did not load whole. */
+	ld->rep.failed += (unsigned)res.skipped;
+	return la.failed || res.skipped ? -1 : 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int load_dir(struct load *ld, const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, i;
+	int r = 0;
+
+	if (!d) {
+		fprintf(ld->msg, "sockmortem: cannot open directory '%s': %s\n", path, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		struct strbuf sb = STRBUF_INIT;
+
+		if (de->d_name[0] == '.')
+			continue;
+		strbuf_addf(&sb, "%s/%s", path, de->d_name);
+		names = xreallocarray(names, n + 1, sizeof(*names));
+		names[n++] = strbuf_detach(&sb, NULL);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), name_cmp);
+	for (i = 0; i < n; i++) {
+		if (load_input(ld, names[i]) < 0)
+			r = -1;
+		free(names[i]);
+	}
+	free(names);
+	return r;
+}
+
+int load_input(struct load *ld, const char *path)
+{
+	struct stat st;
+	struct strbuf data = STRBUF_INIT;
+	char sha[65];
+	int r;
+
+	if (lstat(path, &st) < 0) {
+		fprintf(ld->msg, "sockmortem: cannot open '%s': %s\n", path, strerror(errno));
+		ld->rep.failed++;
+		return -1;
+	}
+	if (S_ISLNK(st.st_mode) && stat(path, &st) < 0) {
+		fprintf(ld->msg, "sockmortem: '%s': dangling link\n", path);
+		ld->rep.failed++;
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode))
+		return load_dir(ld, path);
+	if (!S_ISREG(st.st_mode)) {
+		fprintf(ld->msg, "sockmortem: '%s': not a regular file, skipped\n", path);
+		ld->rep.failed++;
+		return -1;
+	}
+	if (ar_is_archive(path))
+		return load_archive(ld, path);
+	if (read_whole(path, &data, ld->msg) < 0) {
+		ld->rep.failed++;
+		return -1;
+	}
+	load_sha256_buf(data.buf, data.len, sha);
+	r = load_loose(ld, path, data.buf, data.len, (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec, sha);
+	strbuf_release(&data);
+	return r;
+}

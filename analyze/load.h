@@ -1,0 +1,62 @@
+/*
+ * load: reads inputs (bundles, loose captures, directories and archives of
+ * them) into the database through ingest. One input = one source; a
+ * source already loaded (same SHA-256) is skipped.
+ */
+#ifndef SM_LOAD_H
+#define SM_LOAD_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "detect.h"
+#include "ingest.h"
+
+struct load_options {
+	enum sm_format format;    /* FMT_UNKNOWN: detect */
+	int64_t at_ns;            /* --at, or 0 */
+	int progress;             /* print progress to stderr */
+	int quiet;
+};
+
+struct load_report {
+	unsigned loaded, skipped_dup, failed, cut;
+	uint64_t snapshots;
+};
+
+struct load {
+	sqlite3 *db;
+	struct ingest *ing;
+	const struct load_options *opt;
+	struct load_report rep;
+	FILE *msg;                /* where messages go (stderr) */
+};
+
+/* Loads one command-line input; returns 0, or -1 when it failed (said on msg). */
+int load_input(struct load *ld, const char *path);
+
+/* load_bundle.c: a tar.zst bundle (already known to be one). */
+int load_bundle(struct load *ld, const char *path, const char *sha256);
+/* load_loose.c: one loose capture held in memory. */
+int load_loose(struct load *ld, const char *path, const char *data, size_t len,
+	       int64_t mtime_ns, const char *sha256);
+
+/* load_dump.c: a Go goroutine dump; -1 database error, -2 unreadable dump. */
+int load_dump(struct load *ld, const char *path, enum sm_format f, const char *data, size_t len,
+	      int64_t pid, int64_t wall_ns, uint64_t *goroutines);
+
+/* Hex SHA-256 of a buffer or a file; 0 or -1. out must hold 65 bytes. */
+int load_sha256_buf(const void *data, size_t len, char *out);
+int load_sha256_file(const char *path, char *out);
+
+/* One transaction per source: begin, then commit or roll back (which
+ * also forgets what ingest was tracking). 0 or -1 (said on msg). */
+int load_begin(struct load *ld);
+int load_commit(struct load *ld);
+void load_rollback(struct load *ld);
+
+/* Parses --at: "2026-11-23T14:00:00Z", "2026-11-23 14:00:00", or epoch seconds. */
+int load_parse_time(const char *s, int64_t *out_ns);
+
+#endif

@@ -1,0 +1,96 @@
+/*
+ * load_dump: one Go goroutine dump (pprof debug=1/2/0, goroutineleak, a
+ * panic or SIGQUIT trace) into dumps/stacks/goroutines, tied to a process
+ * when the caller knows which.
+ */
+#include "load.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "parse_goroutine.h"
+#include "parse_pprof.h"
+
+struct dump_sink {
+	struct load *ld;
+	const char *path;
+	int64_t dump_id;
+	int64_t total;
+	int truncated;
+	uint64_t warnings;
+	uint64_t rows;
+	int failed;
+};
+
+static int dump_goroutine(void *ctx, const struct sm_goroutine_row *r)
+{
+	struct dump_sink *ds = ctx;
+
+	ds->rows++;
+	ds->truncated |= r->truncated;
+	if (ingest_goroutine(ds->ld->ing, ds->dump_id, r) < 0) {
+		ds->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static int dump_counter(void *ctx, const struct sm_counter_row *r)
+{
+	struct dump_sink *ds = ctx;
+
+	if (!strcmp(r->group, "goroutine") && !strcmp(r->name, "total"))
+		ds->total = r->value;
+	return 0;
+}
+
+static void dump_warn(void *ctx, uint64_t line, const char *msg)
+{
+	struct dump_sink *ds = ctx;
+
+	if (++ds->warnings <= 50)
+		ingest_note(ds->ld->ing, ds->path, (int64_t)line, "warning", msg);
+}
+
+int load_dump(struct load *ld, const char *path, enum sm_format f, const char *data, size_t len,
+	      int64_t pid, int64_t wall_ns, uint64_t *goroutines)
+{
+	struct dump_sink ds;
+	struct sm_sink sink = { .counter = dump_counter, .warn = dump_warn, .goroutine = dump_goroutine };
+	struct ingest_dump_info di;
+	const char *kind = f == FMT_GOROUTINE_DEBUG1 ? "debug1" : f == FMT_PPROF ? "proto" : "debug2";
+	int r;
+
+	if (strstr(path, "goroutineleak"))
+		kind = "goroutineleak";
+	memset(&ds, 0, sizeof(ds));
+	ds.ld = ld;
+	ds.path = path;
+	ds.total = SM_NONE;
+	sink.ctx = &ds;
+	memset(&di, 0, sizeof(di));
+	di.kind = kind;
+	di.path = path;
+	di.pid = pid;
+	di.process_id = pid != SM_NONE ? ingest_process_for_pid(ld->ing, pid) : 0;
+	di.wall_ns = wall_ns;
+	ds.dump_id = ingest_dump_begin(ld->ing, &di);
+	if (ds.dump_id < 0)
+		return -1;
+	if (f == FMT_GOROUTINE_DEBUG1)
+		r = parse_goroutine_debug1(data, len, &sink);
+	else if (f == FMT_PPROF)
+		r = parse_pprof_proto(data, len, &sink);
+	else
+		r = parse_goroutine_text(data, len, &sink);
+	if (ds.failed || ingest_dump_end(ld->ing, ds.dump_id, ds.total, ds.truncated) < 0)
+		return -1;
+	if (r < 0 && !ds.rows) {
+		fprintf(ld->msg, "sockmortem: '%s': not a readable Go goroutine dump (%llu problems, see load_notes)\n",
+			path, (unsigned long long)ds.warnings);
+		return -2;
+	}
+	if (goroutines)
+		*goroutines = ds.rows;
+	return 0;
+}

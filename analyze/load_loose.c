@@ -1,0 +1,128 @@
+/*
+ * load_loose: one loose capture (lsof, ss, netstat, a /proc/net copy)
+ * becomes a source with a single snapshot, timed by --at, else by the
+ * file's (or archive member's) mtime.
+ */
+#include "load.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "load_sink.h"
+#include "parse_counters.h"
+#include "parse_lsof.h"
+#include "parse_netstat.h"
+#include "parse_procnet.h"
+#include "parse_ss.h"
+
+static int loose_parse(enum sm_format f, const char *data, size_t len, const struct sm_sink *sink)
+{
+	switch (f) {
+	case FMT_LSOF: return parse_lsof(data, len, sink);
+	case FMT_SS: return parse_ss(data, len, sink);
+	case FMT_SS_SUMMARY: return parse_ss_summary(data, len, sink);
+	case FMT_NETSTAT: return parse_netstat(data, len, sink);
+	case FMT_PROC_TCP: return parse_procnet_inet(data, len, "tcp", sink);
+	case FMT_PROC_TCP6: return parse_procnet_inet(data, len, "tcp6", sink);
+	case FMT_PROC_UDP: return parse_procnet_inet(data, len, "udp", sink);
+	case FMT_PROC_UDP6: return parse_procnet_inet(data, len, "udp6", sink);
+	case FMT_PROC_RAW: return parse_procnet_inet(data, len, "raw", sink);
+	case FMT_PROC_RAW6: return parse_procnet_inet(data, len, "raw6", sink);
+	case FMT_PROC_UNIX: return parse_procnet_unix(data, len, sink);
+	case FMT_PROC_NETLINK: return parse_procnet_netlink(data, len, sink);
+	case FMT_PROC_PACKET: return parse_procnet_packet(data, len, sink);
+	case FMT_SOCKSTAT: return parse_sockstat(data, len, sink);
+	case FMT_NETSTAT_SNMP: return parse_netstat_snmp(data, len, sink);
+	default: return -1;
+	}
+}
+
+int load_loose(struct load *ld, const char *path, const char *data, size_t len,
+	       int64_t mtime_ns, const char *sha256)
+{
+	enum sm_format f = ld->opt->format ? ld->opt->format : detect_format(data, len, path);
+	struct ingest_source_info si;
+	struct ingest_snapshot_info sn;
+	struct load_sink ls;
+	struct sm_sink sink;
+	int r;
+
+	if (f == FMT_UNKNOWN) {
+		fprintf(ld->msg, "sockmortem: '%s': unknown format (not a bundle, lsof, ss, netstat, "
+			"/proc/net capture or Go goroutine dump); use --format to say which\n", path);
+		ld->rep.failed++;
+		return -1;
+	}
+	memset(&si, 0, sizeof(si));
+	si.kind = format_name(f);
+	si.path = path;
+	si.sha256 = sha256;
+	si.format_version = SM_NONE;
+	if (load_begin(ld) < 0) {
+		ld->rep.failed++;
+		return -1;
+	}
+	r = ingest_source_begin(ld->ing, &si);
+	if (r == 1) {
+		load_rollback(ld);
+		ld->rep.skipped_dup++;
+		if (!ld->opt->quiet)
+			fprintf(ld->msg, "sockmortem: '%s': already loaded, skipped\n", path);
+		return 0;
+	}
+	if (r < 0)
+		goto dberr;
+	memset(&sn, 0, sizeof(sn));
+	sn.seq = 1;
+	sn.wall_ns = ld->opt->at_ns ? ld->opt->at_ns : mtime_ns;
+	sn.ended_ns = sn.mono_ns = sn.processes = sn.fds = sn.errors = SM_NONE;
+	sn.complete = 1;
+	if (ingest_snapshot_begin(ld->ing, &sn) < 0)
+		goto dberr;
+	if (format_is_dump(f)) {
+		uint64_t n = 0;
+		r = load_dump(ld, path, f, data, len, SM_NONE, sn.wall_ns, &n);
+		if (r == -2) {
+			load_rollback(ld);
+			ld->rep.failed++;
+			return -1;
+		}
+		if (r < 0 || ingest_snapshot_end(ld->ing) < 0 || ingest_source_end(ld->ing, 1, NULL) < 0 ||
+		    load_commit(ld) < 0)
+			goto dberr;
+		ld->rep.loaded++;
+		ld->rep.snapshots++;
+		if (!ld->opt->quiet)
+			fprintf(ld->msg, "sockmortem: loaded '%s' as %s: %llu goroutine records\n", path,
+				format_name(f), (unsigned long long)n);
+		return 0;
+	}
+	load_sink_init(&ls, ld, path, SM_NONE);
+	ls.owners_from_sockets = f == FMT_SS || f == FMT_NETSTAT;
+	sink = load_sink_make(&ls);
+	r = loose_parse(f, data, len, &sink);
+	load_sink_finish(&ls);
+	if (ls.failed)
+		goto dberr;
+	if (r < 0 || (!ls.rows && len)) {
+		fprintf(ld->msg, "sockmortem: '%s': not a valid %s capture (%llu lines rejected)\n", path,
+			format_name(f), (unsigned long long)ls.warnings);
+		load_rollback(ld);
+		ld->rep.failed++;
+		return -1;
+	}
+	if (ingest_snapshot_end(ld->ing) < 0 || ingest_source_end(ld->ing, 1, NULL) < 0 ||
+	    load_commit(ld) < 0)
+		goto dberr;
+	ld->rep.loaded++;
+	ld->rep.snapshots++;
+	if (!ld->opt->quiet)
+		fprintf(ld->msg, "sockmortem: loaded '%s' as %s: %llu rows%s\n", path, format_name(f),
+			(unsigned long long)ls.rows, ls.warnings ? " (some lines skipped: see load_notes)" : "");
+	return 0;
+dberr:
+	fprintf(ld->msg, "sockmortem: '%s': %s\n", path, ingest_error(ld->ing));
+	load_rollback(ld);
+	ld->rep.failed++;
+	return -1;
+}

@@ -1,0 +1,125 @@
+/* load_sink: parser rows into ingest; see load_sink.h. */
+#include "load_sink.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void load_sink_init(struct load_sink *ls, struct load *ld, const char *path, int64_t netns)
+{
+	memset(ls, 0, sizeof(*ls));
+	ls->ld = ld;
+	ls->path = path;
+	ls->netns = netns;
+	ls->synth_fd = -1;
+}
+
+static void sink_warn(void *ctx, uint64_t line, const char *msg)
+{
+	struct load_sink *ls = ctx;
+
+	if (++ls->warnings <= SINK_NOTES_MAX)
+		ingest_note(ls->ld->ing, ls->path, (int64_t)line, "warning", msg);
+}
+
+/* A process named by a loose capture: pid (and comm) only. */
+static int64_t sink_owner(struct load_sink *ls, int64_t pid, const char *comm, int64_t uid)
+{
+	struct ingest_process_info pi;
+
+	memset(&pi, 0, sizeof(pi));
+	pi.pid = pid;
+	pi.start_ticks = SM_NONE;
+	pi.comm = comm;
+	pi.uid = uid;
+	pi.netns = ls->netns;
+	pi.threads = pi.rss_kb = pi.nofile_soft = pi.nofile_hard = SM_NONE;
+	return ingest_process(ls->ld->ing, &pi);
+}
+
+static int sink_socket(void *ctx, const struct sm_socket_row *r)
+{
+	struct load_sink *ls = ctx;
+	struct sm_fd_row fr;
+	int64_t owner;
+	char target[48];
+
+	ls->rows++;
+	if (ingest_socket(ls->ld->ing, ls->netns, r) < 0) {
+		ls->failed = 1;
+		return -1;
+	}
+	/* ss -p and netstat -p name the owner: record it as an fd so that
+	 * ownership works the same as for a bundle. (lsof's socket rows come
+	 * with fd rows of their own.) */
+	if (!ls->owners_from_sockets || r->pid == SM_NONE || r->pid <= 0)
+		return 0;
+	owner = sink_owner(ls, r->pid, r->comm, SM_NONE);
+	if (owner < 0) {
+		ls->failed = 1;
+		return -1;
+	}
+	sm_fd_row_init(&fr);
+	fr.pid = r->pid;
+	fr.fd = r->fd != SM_NONE ? r->fd : ls->synth_fd--;
+	fr.type = "socket";
+	fr.inode = r->inode;
+	snprintf(target, sizeof(target), "socket:[%llu]", (unsigned long long)r->inode);
+	fr.target = target;
+	if (ingest_socket_owner(ls->ld->ing, owner, ls->netns, &fr) < 0) {
+		ls->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static int sink_fd(void *ctx, const struct sm_fd_row *r)
+{
+	struct load_sink *ls = ctx;
+	int64_t owner = ls->process_id;
+
+	ls->rows++;
+	if (!owner) {
+		if (r->pid == SM_NONE || r->pid <= 0)
+			return 0;
+		owner = sink_owner(ls, r->pid, r->comm, r->uid);
+		if (owner < 0) {
+			ls->failed = 1;
+			return -1;
+		}
+	}
+	if (ingest_fd(ls->ld->ing, owner, ls->netns, r) < 0) {
+		ls->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static int sink_counter(void *ctx, const struct sm_counter_row *r)
+{
+	struct load_sink *ls = ctx;
+
+	ls->rows++;
+	if (ingest_counter(ls->ld->ing, ls->netns, r) < 0) {
+		ls->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+struct sm_sink load_sink_make(struct load_sink *ls)
+{
+	struct sm_sink s = { .ctx = ls, .socket = sink_socket, .fd = sink_fd, .counter = sink_counter, .warn = sink_warn };
+
+	return s;
+}
+
+void load_sink_finish(struct load_sink *ls)
+{
+	char msg[96];
+
+	if (ls->warnings > SINK_NOTES_MAX) {
+		snprintf(msg, sizeof(msg), "%llu more warnings not recorded",
+			 (unsigned long long)(ls->warnings - SINK_NOTES_MAX));
+		ingest_note(ls->ld->ing, ls->path, SM_NONE, "warning", msg);
+	}
+}
