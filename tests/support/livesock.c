@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -61,6 +62,23 @@ int livesock_connect(int64_t port)
 	return fd;
 }
 
+/* Wait (up to 5 s) until the kernel says fd is in TCP state `state`. */
+static void livesock_wait_state(int fd, int state)
+{
+	struct tcp_info ti;
+	socklen_t len;
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		len = sizeof(ti);
+		assert_int_equal(getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len), 0);
+		if (ti.tcpi_state == state)
+			return;
+		usleep(10000);
+	}
+	fail_msg("fd %d never reached TCP state %d (now %d)", fd, state, ti.tcpi_state);
+}
+
 void livesock_open(struct livesock *lv)
 {
 	struct pollfd pfd;
@@ -81,6 +99,8 @@ void livesock_open(struct livesock *lv)
 	pfd.fd = lv->a2;
 	pfd.events = POLLRDHUP;
 	assert_int_equal(poll(&pfd, 1, 5000), 1);
+	/* Our FIN's ACK may still be in flight: FIN_WAIT1 until it lands. */
+	livesock_wait_state(lv->c2, TCP_FIN_WAIT2);
 }
 
 void livesock_close(struct livesock *lv)
