@@ -37,7 +37,7 @@ ANALYZE_LIBS = $(call pc_libs,$(ANALYZE_PKGS)) -lpthread -lm
 
 LIB_SRC      := $(wildcard lib/*.c)
 COLLECT_SRC  := $(filter-out collect/main.c,$(wildcard collect/*.c))
-GEN_SRC      := build/gen/schema_sql.c
+GEN_SRC      := $(BUILD)/gen/schema_sql.c
 ANALYZE_SRC  := $(filter-out analyze/main.c,$(wildcard analyze/*.c analyze/parse/*.c reports/*.c)) $(GEN_SRC)
 HEADERS      := $(wildcard lib/*.h collect/*.h analyze/*.h analyze/parse/*.h reports/*.h tests/support/*.h)
 UNIT_SRC     := $(wildcard tests/unit/test_*.c)
@@ -46,10 +46,14 @@ HELPER_SRC   := $(wildcard tests/helpers/*.c)
 BENCH_SRC    := $(wildcard bench/*.c)
 HAVE_ANALYZER := $(wildcard analyze/main.c)
 
-REL := build/rel
-SAN := build/san
+# BUILD and BIN can be moved (e.g. `make BUILD=/tmp/b BIN=/tmp/b/bin`) so
+# that two builds of one tree do not share objects.
+BUILD ?= build
+BIN   ?= bin
+REL := $(BUILD)/rel
+SAN := $(BUILD)/san
 
-PROGRAMS := bin/sockmortem-collect $(if $(HAVE_ANALYZER),bin/sockmortem)
+PROGRAMS := $(BIN)/sockmortem-collect $(if $(HAVE_ANALYZER),$(BIN)/sockmortem)
 
 .PHONY: all deps test unit-tests check-build demo bench fuzz install uninstall clean help
 .DEFAULT_GOAL := all
@@ -83,7 +87,7 @@ deps:
 	fi
 
 # --- generated sources ------------------------------------------------------
-build/gen/schema_sql.c: schema/embed.sh schema/schema.sql schema/views.sql
+$(BUILD)/gen/schema_sql.c: schema/embed.sh schema/schema.sql schema/views.sql
 	@mkdir -p $(dir $@)
 	sh schema/embed.sh schema/schema.sql schema/views.sql > $@.tmp && mv $@.tmp $@
 
@@ -100,12 +104,12 @@ $(REL)/libsm_analyze.a: $(LIB_SRC:%.c=$(REL)/%.o) $(ANALYZE_SRC:%.c=$(REL)/%.o)
 	@rm -f $@
 	ar rcs $@ $^
 
-bin/sockmortem-collect: $(REL)/collect/main.o $(REL)/libsm_collect.a
-	@mkdir -p bin
+$(BIN)/sockmortem-collect: $(REL)/collect/main.o $(REL)/libsm_collect.a
+	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) -o $@ $^ $(COLLECT_LIBS)
 
-bin/sockmortem: $(REL)/analyze/main.o $(REL)/libsm_analyze.a
-	@mkdir -p bin
+$(BIN)/sockmortem: $(REL)/analyze/main.o $(REL)/libsm_analyze.a
+	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) -o $@ $^ $(ANALYZE_LIBS)
 
 # --- sanitized build for the tests -----------------------------------------
@@ -175,7 +179,7 @@ install: all
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
 
 uninstall:
-	rm -f $(PROGRAMS:bin/%=$(DESTDIR)$(BINDIR)/%)
+	rm -f $(PROGRAMS:$(BIN)/%=$(DESTDIR)$(BINDIR)/%)
 
 clean:
-	rm -rf build bin
+	rm -rf $(BUILD) $(BIN)

@@ -3,14 +3,17 @@
 # closing line "N passed, N failed, N skipped" and exits non-zero on any
 # failure. Integration scripts exit 0 (pass), 77 (skip) or anything else.
 #
-# Environment: SM_BUILD (sanitized build dir), SM_HELPERS (helper programs).
+# Environment: SM_BUILD (sanitized build dir), SM_HELPERS (helper programs),
+# SM_ONLY (run only the tests whose names contain one of its words).
 set -u
 cd "$(dirname "$0")/.."
 : "${SM_BUILD:=build/san}"
 : "${SM_HELPERS:=build/rel/helpers}"
-export SM_COLLECT="$PWD/$SM_BUILD/bin/sockmortem-collect"
-export SM_ANALYZE="$PWD/$SM_BUILD/bin/sockmortem"
-export SM_HELPERS="$PWD/$SM_HELPERS"
+case $SM_BUILD in /*) ;; *) SM_BUILD="$PWD/$SM_BUILD" ;; esac
+case $SM_HELPERS in /*) ;; *) SM_HELPERS="$PWD/$SM_HELPERS" ;; esac
+export SM_COLLECT="$SM_BUILD/bin/sockmortem-collect"
+export SM_ANALYZE="$SM_BUILD/bin/sockmortem"
+export SM_HELPERS
 export SM_ROOT="$PWD"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
@@ -33,13 +36,26 @@ run_one() {
 	esac
 }
 
+# SM_ONLY="name ..." runs only the tests whose name contains one of them.
+selected() {
+	[ -z "${SM_ONLY:-}" ] && return 0
+	for w in $SM_ONLY; do
+		case $1 in *"$w"*) return 0 ;; esac
+	done
+	return 1
+}
+
 for t in "$SM_BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue
+	selected "unit/$(basename "$t")" || continue
 	run_one "unit/$(basename "$t")" "$t"
 done
-for t in tests/integration/*.sh; do
-	[ -f "$t" ] || continue
-	run_one "integration/$(basename "$t" .sh)" sh "$t"
+for dir in integration scenarios; do
+	for t in tests/$dir/*.sh; do
+		[ -f "$t" ] || continue
+		selected "$dir/$(basename "$t" .sh)" || continue
+		run_one "$dir/$(basename "$t" .sh)" sh "$t"
+	done
 done
 
 rm -rf "$logdir"
