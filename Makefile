@@ -19,7 +19,8 @@ SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 # installs the missing ones when run as root.
 DEBIAN_PKGS := gcc make pkg-config libc6-dev libzstd-dev zstd libcmocka-dev \
                libsqlite3-dev sqlite3 libarchive-dev zlib1g-dev libpcap-dev libssl-dev \
-               lsof iproute2 util-linux tar procps golang-go
+               lsof iproute2 util-linux tar procps golang-go nginx-light jq python3 \
+               clang libclang-rt-14-dev
 
 COLLECT_PKGS := libzstd libpcap
 ANALYZE_PKGS := libzstd sqlite3 libarchive zlib libpcap libcrypto
