@@ -4,6 +4,11 @@ PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 DESTDIR ?=
 
+# BUILD and BIN can be moved (e.g. `make BUILD=/tmp/b BIN=/tmp/b/bin`) so
+# that two builds of one tree do not share objects.
+BUILD ?= build
+BIN   ?= bin
+
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
 VERSION := 0.1.0
@@ -47,10 +52,6 @@ HELPER_SRC   := $(wildcard tests/helpers/*.c)
 BENCH_SRC    := $(wildcard bench/*.c)
 HAVE_ANALYZER := $(wildcard analyze/main.c)
 
-# BUILD and BIN can be moved (e.g. `make BUILD=/tmp/b BIN=/tmp/b/bin`) so
-# that two builds of one tree do not share objects.
-BUILD ?= build
-BIN   ?= bin
 REL := $(BUILD)/rel
 SAN := $(BUILD)/san
 
