@@ -43,8 +43,9 @@ ANALYZE_LIBS = $(call pc_libs,$(ANALYZE_PKGS)) -lpthread -lm
 
 LIB_SRC      := $(wildcard lib/*.c)
 COLLECT_SRC  := $(filter-out collect/main.c,$(wildcard collect/*.c))
-GEN_SRC      := $(BUILD)/gen/schema_sql.c
-ANALYZE_SRC  := $(filter-out analyze/main.c,$(wildcard analyze/*.c analyze/parse/*.c reports/*.c)) $(GEN_SRC)
+# Recursive (=): BUILD is set further down (or on the command line).
+GEN_SRC      = $(BUILD)/gen/schema_sql.c $(BUILD)/gen/rules_sql.c
+ANALYZE_SRC  = $(filter-out analyze/main.c,$(wildcard analyze/*.c analyze/parse/*.c reports/*.c)) $(GEN_SRC)
 HEADERS      := $(wildcard lib/*.h collect/*.h analyze/*.h analyze/parse/*.h reports/*.h tests/support/*.h)
 UNIT_SRC     := $(wildcard tests/unit/test_*.c)
 TEST_SUPPORT_SRC := $(wildcard tests/support/*.c)
@@ -68,6 +69,7 @@ help:
 	@echo "make test       deps + ASan/UBSan build + unit and integration tests"
 	@echo "make demo       deps + build + record a few seconds of this host"
 	@echo "make bench      benchmarks (figures printed beside their reference)"
+	@echo "make fuzz       libFuzzer: every target for FUZZ_TIME seconds (default 60)"
 	@echo "make install    install to DESTDIR/PREFIX (PREFIX=$(PREFIX))"
 	@echo "make clean      remove build outputs"
 
@@ -92,6 +94,11 @@ deps:
 $(BUILD)/gen/schema_sql.c: schema/embed.sh schema/schema.sql schema/views.sql
 	@mkdir -p $(dir $@)
 	sh schema/embed.sh schema/schema.sql schema/views.sql > $@.tmp && mv $@.tmp $@
+
+RULE_FILES := $(sort $(wildcard analyze/rules/*.sql))
+$(BUILD)/gen/rules_sql.c: analyze/rules/embed.sh $(RULE_FILES)
+	@mkdir -p $(dir $@)
+	sh analyze/rules/embed.sh $(RULE_FILES) > $@.tmp && mv $@.tmp $@
 
 # --- release build ----------------------------------------------------------
 $(REL)/%.o: %.c $(HEADERS)
@@ -157,6 +164,8 @@ HELPER_BINS := $(HELPER_SRC:tests/helpers/%.c=$(REL)/helpers/%)
 SAN_PROGRAMS := $(SAN)/bin/sockmortem-collect $(if $(HAVE_ANALYZER),$(SAN)/bin/sockmortem)
 
 check-build: $(UNIT_BINS) $(SAN_PROGRAMS) $(HELPER_BINS) $(PROGRAMS)
+# tests/integration/trend_history.sh writes its bundles with bench/genbundle.
+check-build: $(REL)/bench/genbundle
 
 test: deps
 	@$(MAKE) --no-print-directory check-build
@@ -167,13 +176,70 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh tests/demo.sh
 
-$(REL)/bench/%: bench/%.c
+# The bench programs link both archives: rebuild them when those change.
+$(REL)/bench/%: bench/%.c $(REL)/libsm_analyze.a $(REL)/libsm_collect.a
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -g $(CSTD) $(WARN) $(INCLUDES) -o $@ $< $(REL)/libsm_analyze.a $(REL)/libsm_collect.a $(ANALYZE_LIBS)
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(REL)/libsm_collect.a $(REL)/libsm_analyze.a $(BENCH_SRC:bench/%.c=$(REL)/bench/%)
 	@sh bench/run.sh
+
+# --- fuzzing (libFuzzer) ----------------------------------------------------
+# tests/fuzz/fuzz_NAME.c is one target (see tests/fuzz/README.md). With clang
+# and its libFuzzer runtime (Debian: clang, libclang-rt-14-dev) each links the
+# analyzer built with coverage and ASan/UBSan in $(FUZZOBJ) into $(FUZZ)/.
+# The same targets also link with a plain replay main() into the gcc
+# sanitized build, so seeds and regression inputs replay in `make test` even
+# without clang. `make fuzz FUZZ_TIME=600` runs every target for that long.
+FUZZ_CC    ?= clang
+FUZZ_TIME  ?= 60
+FUZZ_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+              -fno-sanitize-recover=undefined
+FUZZOBJ    := $(BUILD)/fuzzobj
+FUZZ       := $(BUILD)/fuzz
+FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
+FUZZ_SUPPORT_SRC := tests/fuzz/support/fuzz_sink.c tests/fuzz/support/fuzz_tmp.c
+FUZZ_HEADERS := $(HEADERS) $(wildcard tests/fuzz/support/*.h)
+FUZZ_BINS  := $(FUZZ_NAMES:%=$(FUZZ)/fuzz_%)
+FUZZ_REPLAY_BINS := $(FUZZ_NAMES:%=$(SAN)/fuzz-replay/fuzz_%)
+# The libFuzzer runtime, or empty when clang cannot link fuzzers.
+FUZZ_RT := $(wildcard $(shell $(FUZZ_CC) --print-runtime-dir 2>/dev/null)/libclang_rt.fuzzer-$(shell uname -m).a)
+
+.PHONY: fuzz-build
+
+$(FUZZOBJ)/%.o: %.c $(FUZZ_HEADERS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(ALL_CFLAGS) -Itests/fuzz/support -c -o $@ $<
+
+$(FUZZOBJ)/libsm_fuzz.a: $(LIB_SRC:%.c=$(FUZZOBJ)/%.o) $(ANALYZE_SRC:%.c=$(FUZZOBJ)/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ)/fuzz_%: $(FUZZOBJ)/tests/fuzz/fuzz_%.o $(FUZZ_SUPPORT_SRC:%.c=$(FUZZOBJ)/%.o) $(FUZZOBJ)/libsm_fuzz.a
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(ANALYZE_LIBS)
+
+$(SAN)/fuzz-replay/obj/%.o: tests/fuzz/%.c $(FUZZ_HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_FLAGS) $(ALL_CFLAGS) -Itests/fuzz/support -c -o $@ $<
+
+$(SAN)/fuzz-replay/fuzz_%: $(SAN)/fuzz-replay/obj/fuzz_%.o $(SAN)/fuzz-replay/obj/support/replay_main.o \
+		$(FUZZ_SUPPORT_SRC:tests/fuzz/%.c=$(SAN)/fuzz-replay/obj/%.o) $(SAN)/libsm_analyze.a $(SAN)/libsm_collect.a
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(ANALYZE_LIBS)
+
+# `make test` replays with the gcc build always, and smoke-fuzzes when it can.
+check-build: $(FUZZ_REPLAY_BINS) $(if $(FUZZ_RT),$(FUZZ_BINS))
+
+fuzz-build:
+	@[ -n "$(FUZZ_RT)" ] || { echo "fuzz: $(FUZZ_CC) cannot link libFuzzer (make deps installs clang and libclang-rt-14-dev)" >&2; exit 1; }
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build $(BIN)/sockmortem-collect
+	@FUZZ_TIME=$(FUZZ_TIME) FUZZ_COLLECTOR=$(BIN)/sockmortem-collect sh tests/fuzz/run.sh $(FUZZ) $(FUZZ_NAMES)
 
 # --- install ----------------------------------------------------------------
 install: all

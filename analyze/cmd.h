@@ -35,6 +35,11 @@ extern const struct sm_cmd cmd_info;
 extern const struct sm_cmd cmd_query;
 extern const struct sm_cmd cmd_sockets;
 extern const struct sm_cmd cmd_stacks;
+extern const struct sm_cmd cmd_trend;
+extern const struct sm_cmd cmd_timeline;
+extern const struct sm_cmd cmd_conns;
+extern const struct sm_cmd cmd_report;
+extern const struct sm_cmd cmd_export;
 
 extern const struct sm_cmd *const cmd_table[];
 

@@ -3,8 +3,10 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "rows.h"
 #include "sqlfuncs.h"
@@ -87,6 +89,38 @@ static int db_is_empty(sqlite3 *db)
 	return db_int(db, "SELECT count(*) FROM sqlite_master", 0) == 0;
 }
 
+/*
+ * Columns added to a v1 table after v1 shipped. CREATE TABLE IF NOT EXISTS
+ * leaves an existing table as it was, so an older database gets them here;
+ * they are nullable and last, so the schema version need not change and an
+ * older sockmortem still reads the database.
+ */
+static const char *const db_added_columns[][2] = {
+	{ "sockets", "prev_socket_id INTEGER" },
+};
+
+static int db_add_columns(sqlite3 *db, char **err)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(db_added_columns) / sizeof(db_added_columns[0]); i++) {
+		const char *table = db_added_columns[i][0], *def = db_added_columns[i][1];
+		size_t namelen = strcspn(def, " ");
+		char sql[256];
+
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM pragma_table_info('%s') WHERE name = '%.*s'", table,
+			 (int)namelen, def);
+		if (db_int(db, sql, -1) != 0)
+			continue;
+		snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s", table, def);
+		if (db_exec(db, sql, err) < 0)
+			return -1;
+	}
+	/* v_transitions looks successors up; only linked rows are indexed. */
+	return db_exec(db, "CREATE INDEX IF NOT EXISTS sockets_prev ON sockets(prev_socket_id)"
+			   " WHERE prev_socket_id IS NOT NULL", err);
+}
+
 static int db_apply_schema(sqlite3 *db, char **err)
 {
 	char pragma[96];
@@ -95,12 +129,71 @@ static int db_apply_schema(sqlite3 *db, char **err)
 		return -1;
 	snprintf(pragma, sizeof(pragma), "PRAGMA application_id = %d; PRAGMA user_version = %d;",
 		 DB_APPLICATION_ID, DB_SCHEMA_VERSION);
-	if (db_exec(db, db_sql_schema, err) < 0 || db_exec(db, pragma, err) < 0 ||
+	if (db_exec(db, db_sql_schema, err) < 0 || db_add_columns(db, err) < 0 || db_exec(db, pragma, err) < 0 ||
 	    db_exec(db, db_sql_views, err) < 0) {
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
 	return db_exec(db, "COMMIT", err);
+}
+
+/* Is path a WAL-mode SQLite file (header bytes 18 and 19 are 2)? */
+static int db_file_is_wal(const char *path)
+{
+	unsigned char h[20];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, h, sizeof(h));
+	close(fd);
+	return n == (ssize_t)sizeof(h) && !memcmp(h, "SQLite format 3", 16) && h[18] == 2 && h[19] == 2;
+}
+
+/* "file:PATH?query" with every byte of PATH outside [A-Za-z0-9/._~-] %-escaped. */
+static char *db_uri(const char *path, const char *query)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const unsigned char *p;
+
+	strbuf_addstr(&sb, path[0] == '/' ? "file://" : "file:");
+	for (p = (const unsigned char *)path; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    strchr("/._~-", *p))
+			strbuf_addch(&sb, (char)*p);
+		else
+			strbuf_addf(&sb, "%%%02X", *p);
+	}
+	strbuf_addf(&sb, "?%s", query);
+	return strbuf_detach(&sb, NULL);
+}
+
+/*
+ * Read-only commands must not create files beside the database (a -wal or
+ * -shm left behind, or a failure in a read-only directory). A database in
+ * rollback-journal mode (how db_close leaves what it wrote) needs none. A
+ * WAL-mode one (written by an older sockmortem, or by a load still running)
+ * needs a -shm even to be read; when it has no -wal there is nothing in
+ * one to see, so it is opened immutable, which reads the file alone.
+ */
+static int db_open_readonly(const char *path, sqlite3 **db)
+{
+	struct strbuf wal = STRBUF_INIT;
+	struct stat st;
+	char *uri = NULL;
+	int rc;
+
+	strbuf_addf(&wal, "%s-wal", path);
+	if (db_file_is_wal(path) && lstat(wal.buf, &st) < 0)
+		uri = db_uri(path, "immutable=1");
+	strbuf_release(&wal);
+	if (uri)
+		rc = sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW, NULL);
+	else
+		rc = sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, NULL);
+	free(uri);
+	return rc;
 }
 
 int db_open(const char *path, enum db_mode mode, sqlite3 **out, char **err)
@@ -113,8 +206,8 @@ int db_open(const char *path, enum db_mode mode, sqlite3 **out, char **err)
 	*out = NULL;
 	if (mode != DB_CREATE && stat(path, &st) < 0)
 		return db_fail(err, "cannot open database '%s': no such file%s", path, NULL);
-	flags = mode == DB_READONLY ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-	if (sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+	flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW;
+	if ((mode == DB_READONLY ? db_open_readonly(path, &db) : sqlite3_open_v2(path, &db, flags, NULL)) != SQLITE_OK) {
 		db_fail(err, "cannot open database '%s': %s", path, db ? sqlite3_errmsg(db) : "out of memory");
 		sqlite3_close(db);
 		return -1;
@@ -153,7 +246,25 @@ fail:
 	return -1;
 }
 
+static int db_in_wal_mode(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	int wal = 0;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA main.journal_mode", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		wal = !sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "wal");
+	sqlite3_finalize(st);
+	return wal;
+}
+
 void db_close(sqlite3 *db)
 {
+	/* WAL serves the load; at rest the database goes back to a rollback
+	 * journal, so that reading it needs no -wal/-shm (see
+	 * db_open_readonly). While another connection has it open this
+	 * fails and it stays in WAL mode, which is harmless. */
+	if (db && sqlite3_db_readonly(db, "main") == 0 && db_in_wal_mode(db))
+		sqlite3_exec(db, "PRAGMA main.journal_mode = DELETE", NULL, NULL, NULL);
 	sqlite3_close(db);
 }

@@ -18,6 +18,7 @@ static const char *const format_table[FMT_COUNT] = {
 	[FMT_PROC_PACKET] = "proc-packet", [FMT_SOCKSTAT] = "sockstat",
 	[FMT_NETSTAT_SNMP] = "proc-netstat-snmp",
 	[FMT_GOROUTINE] = "goroutine", [FMT_GOROUTINE_DEBUG1] = "goroutine-debug1", [FMT_PPROF] = "pprof",
+	[FMT_PCAP] = "pcap",
 };
 
 int format_is_dump(enum sm_format f)
@@ -44,7 +45,7 @@ const char *format_names(void)
 {
 	return "lsof ss ss-summary netstat proc-tcp proc-tcp6 proc-udp proc-udp6 proc-raw "
 	       "proc-raw6 proc-unix proc-netlink proc-packet sockstat proc-netstat-snmp "
-	       "goroutine goroutine-debug1 pprof";
+	       "goroutine goroutine-debug1 pprof pcap";
 }
 
 static int has(const char *line, size_t len, const char *needle)
@@ -107,6 +108,21 @@ static enum sm_format detect_inet_table(const char *buf, size_t len, const char 
 	return (v6 >= 0 ? v6 : strstr(b, "tcp6") != NULL) ? FMT_PROC_TCP6 : FMT_PROC_TCP;
 }
 
+int detect_pcap_magic(const void *buf, size_t len)
+{
+	static const unsigned char magics[][4] = {
+		{ 0xd4, 0xc3, 0xb2, 0xa1 }, { 0xa1, 0xb2, 0xc3, 0xd4 },
+		{ 0x4d, 0x3c, 0xb2, 0xa1 }, { 0xa1, 0xb2, 0x3c, 0x4d },
+		{ 0x0a, 0x0d, 0x0d, 0x0a },
+	};
+	size_t i;
+
+	for (i = 0; len >= 4 && i < sizeof(magics) / sizeof(magics[0]); i++)
+		if (!memcmp(buf, magics[i], 4))
+			return 1;
+	return 0;
+}
+
 /* "goroutine 18 [IO wait, 5 minutes]:" or "goroutine 1 gp=0x.. m=0 [running]:" */
 static int goroutine_header(const char *line, size_t n)
 {
@@ -152,6 +168,8 @@ enum sm_format detect_format(const char *buf, size_t len, const char *name)
 
 	if (len > 65536)
 		len = 65536;
+	if (detect_pcap_magic(buf, len))
+		return FMT_PCAP;
 	go = detect_go(buf, len);
 	if (go != FMT_UNKNOWN)
 		return go;

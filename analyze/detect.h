@@ -13,10 +13,13 @@ enum sm_format {
 	FMT_PROC_TCP, FMT_PROC_TCP6, FMT_PROC_UDP, FMT_PROC_UDP6, FMT_PROC_RAW, FMT_PROC_RAW6,
 	FMT_PROC_UNIX, FMT_PROC_NETLINK, FMT_PROC_PACKET, FMT_SOCKSTAT, FMT_NETSTAT_SNMP,
 	FMT_GOROUTINE, FMT_GOROUTINE_DEBUG1, FMT_PPROF,
+	FMT_PCAP,                 /* pcap or pcapng capture, by magic number */
 	FMT_COUNT
 };
 
 enum sm_format detect_format(const char *buf, size_t len, const char *name);
+/* Does buf start with a pcap (either byte order, us or ns) or pcapng magic? */
+int detect_pcap_magic(const void *buf, size_t len);
 /* Go goroutine dump formats (loaded as dumps, not socket tables). */
 int format_is_dump(enum sm_format f);
 const char *format_name(enum sm_format f);

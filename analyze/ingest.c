@@ -15,6 +15,7 @@
 
 #include "db.h"
 #include "goroutine_class.h"
+#include "ingest_counts.h"
 #include "strbuf.h"
 
 #define STATE_MAX 16
@@ -26,15 +27,27 @@ struct ing_socket {
 	int64_t state_first;
 	char state[STATE_MAX];
 	int64_t tx, rx, tx_max, rx_max, timer, retrans;
+	int tcp;                  /* for the per-process counts */
+	int has_inode;
+	uint64_t inode;
+	int has_tuple;            /* a connected tcp socket: tkey is its 4-tuple */
+	uint64_t tkey[2];         /* tuple_key() */
+	int64_t peer_id;          /* its local peer, 0 if none; the peer is */
+	uint32_t peer;            /* spool[peer] while that entry's id is peer_id */
+	int64_t next_id;          /* the socket listed after it last time, 0 if */
+	uint32_t next_idx;        /* none: spool[next_idx] while its id is next_id */
 };
 
 struct ing_fd {
 	int64_t first, last;
 	uint64_t target_hash;
+	int64_t sid;              /* its socket as last found, 0 none: an fd */
+	uint32_t sidx;            /* keeps its socket, so no lookup next time */
 };
 
 struct ing_iv {
 	int64_t first, last;
+	int64_t counted;          /* orphans: snapshot_counts written up to */
 };
 
 struct ing_proc {
@@ -46,10 +59,13 @@ struct ing_proc {
 struct ing_sockfd {
 	int64_t process_id, fd, netns;
 	uint64_t inode;
+	int64_t sid;              /* its socket when noted (tables come first), 0 if none */
+	uint32_t sidx;            /* spool index of sid */
 };
 
 struct ing_tuple {
 	int64_t socket_id;
+	uint32_t idx;             /* in spool */
 };
 
 /* Per process, this snapshot: the figures for process_samples. */
@@ -74,8 +90,8 @@ static const char *const ingest_sql[ST_COUNT] = {
 	[ST_SNAPSHOT] = "INSERT INTO snapshots(source_id, seq, wall_ns, ended_ns, mono_ns, host, boot_id,"
 			" processes, fds, errors, complete) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_SOCKET] = "INSERT INTO sockets(id, source_id, netns, proto, inode, local_addr, local_port,"
-		      " remote_addr, remote_port, unix_path, uid, first_snapshot, last_snapshot)"
-		      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		      " remote_addr, remote_port, unix_path, uid, first_snapshot, last_snapshot, prev_socket_id)"
+		      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_SOCKET_LAST] = "UPDATE sockets SET last_snapshot = ? WHERE id = ?",
 	[ST_STATE] = "INSERT INTO socket_states(socket_id, state, first_snapshot, last_snapshot, tx_queue,"
 		     " rx_queue, tx_queue_max, rx_queue_max, timer, retransmits) VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -121,27 +137,50 @@ struct ingest {
 	int64_t next_socket_id;
 	char *host;
 	char *boot_id;
-	struct hashmap sockets;   /* socket key -> ing_socket */
+	/* Socket identities map to an index into spool, so that the maps'
+	 * slots stay small: a lookup per row of every snapshot is the loader's
+	 * main cost, and it is bound by cache misses. */
+	struct hashmap isockets;  /* 'I' + inode -> uint32 (most sockets) */
+	struct hashmap sockets;   /* 'T' + proto, netns, tuple -> uint32 (no inode) */
+	struct ing_socket *spool;
+	uint32_t nspool, aspool;
+	uint32_t *sfree;          /* released spool entries */
+	uint32_t nsfree, asfree;
+	int64_t cur_id;           /* the socket of the previous row, 0 if none */
+	uint32_t cur_idx;
 	struct hashmap fds;       /* (process, fd) -> ing_fd */
 	struct hashmap orphans;   /* (process, fd, inode) -> ing_iv */
 	struct hashmap peers;     /* (socket, socket) -> ing_iv */
 	struct hashmap procs;     /* (pid, start) -> ing_proc */
-	struct hashmap inodes;    /* this snapshot: inode -> netns */
-	struct hashmap tuples;    /* this snapshot: tcp 4-tuple -> ing_tuple */
+	uint64_t inodes_seen;     /* this snapshot: rows with an inode */
+	/* tcp 4-tuple -> ing_tuple, of every tracked connected tcp socket:
+	 * built as sockets appear, not each snapshot, and used to pair both
+	 * local ends once and to find a TIME_WAIT's predecessor. */
+	struct hashmap tuples;
+	int64_t prev_snap_id;     /* the snapshot before this one in this source */
 	struct hashmap fdcounts;  /* this snapshot: process id -> ing_fdcount */
+	int64_t fdc_pid;          /* fds come process by process: the last */
+	struct ing_fdcount *fdc;  /* fdcounts entry, valid until its next put */
 	struct ing_sockfd *sockfds;
 	size_t nsockfds, asockfds;
 	struct hashmap stacks;    /* stack hash -> stack id (int64) */
 	int64_t dump_goroutines;  /* sum of counts in the dump being loaded */
 	struct strbuf scratch;
 	int64_t last_socket_id;   /* of the last ingest_socket call */
+	struct ing_counts counts; /* this snapshot: snapshot_counts rows */
 };
 
 static struct ing_fdcount *fdcount_get(struct ingest *ing, int64_t process_id)
 {
 	int is_new;
 
-	return hashmap_put(&ing->fdcounts, &process_id, sizeof(process_id), &is_new);
+	/* Every put into fdcounts goes through here, so the cached pointer
+	 * cannot outlive a table move. */
+	if (ing->fdc && ing->fdc_pid == process_id)
+		return ing->fdc;
+	ing->fdc = hashmap_put(&ing->fdcounts, &process_id, sizeof(process_id), &is_new);
+	ing->fdc_pid = process_id;
+	return ing->fdc;
 }
 
 static void fdcount_bump(struct ingest *ing, int64_t process_id, int is_socket)
@@ -177,6 +216,11 @@ struct ingest *ingest_new(sqlite3 *db)
 	int i;
 
 	ing->db = db;
+	/* A load is one transaction touching every table's B-tree each
+	 * snapshot: with SQLite's default 2 MiB page cache it spills pages
+	 * to the journal and reads them back. 64 MiB holds an hour of a
+	 * busy host's intervals. */
+	sqlite3_exec(db, "PRAGMA cache_size = -65536", NULL, NULL, NULL);
 	for (i = 0; i < ST_COUNT; i++) {
 		if (sqlite3_prepare_v3(db, ingest_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &ing->st[i], NULL) != SQLITE_OK) {
 			fprintf(stderr, "sockmortem: internal error preparing '%s': %s\n", ingest_sql[i],
@@ -185,15 +229,26 @@ struct ingest *ingest_new(sqlite3 *db)
 			return NULL;
 		}
 	}
-	hashmap_init(&ing->sockets, TUPLE_KEY_MAX, sizeof(struct ing_socket));
+	/* Two maps, so that the common inode key gets small slots. */
+	hashmap_init(&ing->isockets, 1 + sizeof(uint64_t), sizeof(uint32_t));
+	hashmap_init(&ing->sockets, TUPLE_KEY_MAX, sizeof(uint32_t));
 	hashmap_init(&ing->fds, 16, sizeof(struct ing_fd));
 	hashmap_init(&ing->orphans, 24, sizeof(struct ing_iv));
 	hashmap_init(&ing->peers, 16, sizeof(struct ing_iv));
 	hashmap_init(&ing->procs, 16 + 256, sizeof(struct ing_proc));
-	hashmap_init(&ing->inodes, 8, sizeof(int64_t));
-	hashmap_init(&ing->tuples, TUPLE_KEY_MAX, sizeof(struct ing_tuple));
+	hashmap_init(&ing->tuples, 2 * sizeof(uint64_t), sizeof(struct ing_tuple));
 	hashmap_init(&ing->fdcounts, 8, sizeof(struct ing_fdcount));
 	hashmap_init(&ing->stacks, 8, sizeof(int64_t));
+	{
+		char *err = NULL;
+
+		if (ing_counts_init(&ing->counts, db, &err) < 0) {
+			fprintf(stderr, "sockmortem: internal error: %s\n", err);
+			free(err);
+			ingest_free(ing);
+			return NULL;
+		}
+	}
 	strbuf_init(&ing->scratch, 0);
 	return ing;
 }
@@ -206,17 +261,20 @@ void ingest_free(struct ingest *ing)
 		return;
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(ing->st[i]);
+	hashmap_free(&ing->isockets);
 	hashmap_free(&ing->sockets);
 	hashmap_free(&ing->fds);
 	hashmap_free(&ing->orphans);
 	hashmap_free(&ing->peers);
 	hashmap_free(&ing->procs);
-	hashmap_free(&ing->inodes);
 	hashmap_free(&ing->tuples);
 	hashmap_free(&ing->fdcounts);
 	hashmap_free(&ing->stacks);
+	ing_counts_free(&ing->counts);
 	strbuf_release(&ing->scratch);
 	free(ing->sockfds);
+	free(ing->spool);
+	free(ing->sfree);
 	free(ing->host);
 	free(ing->boot_id);
 	free(ing);
@@ -224,15 +282,19 @@ void ingest_free(struct ingest *ing)
 
 void ingest_reset(struct ingest *ing)
 {
+	hashmap_free(&ing->isockets);
 	hashmap_free(&ing->sockets);
+	ing->nspool = ing->nsfree = 0;
+	ing->cur_id = 0;
 	hashmap_free(&ing->fds);
 	hashmap_free(&ing->orphans);
 	hashmap_free(&ing->peers);
 	hashmap_free(&ing->procs);
-	hashmap_free(&ing->inodes);
 	hashmap_free(&ing->tuples);
 	hashmap_free(&ing->fdcounts);
+	ing->fdc = NULL;
 	hashmap_free(&ing->stacks);   /* ids may have been rolled back */
+	ing_counts_clear(&ing->counts);
 	ing->nsockfds = 0;
 	ing->source_id = ing->snap_id = 0;
 }
@@ -294,6 +356,7 @@ int ingest_source_begin(struct ingest *ing, const struct ingest_source_info *si)
 	ing->next_socket_id = db_int(ing->db, "SELECT max(id) FROM sockets", 0) + 1;
 	ing->snap_count = 0;
 	ing->snap_id = 0;
+	hashmap_clear(&ing->tuples);   /* nothing is linked across sources */
 	free(ing->host);
 	free(ing->boot_id);
 	ing->host = si->host ? xstrdup(si->host) : NULL;
@@ -318,13 +381,16 @@ int ingest_snapshot_begin(struct ingest *ing, const struct ingest_snapshot_info 
 	sqlite3_bind_int(st, 11, si->complete);
 	if (ing_step(ing, ST_SNAPSHOT) < 0)
 		return -1;
+	ing->prev_snap_id = ing->snap_count ? ing->snap_id : 0;
 	ing->snap_id = sqlite3_last_insert_rowid(ing->db);
 	ing->snap_count++;
 	ing->stats.snapshots++;
-	hashmap_free(&ing->inodes);
-	hashmap_free(&ing->tuples);
-	hashmap_free(&ing->fdcounts);
+	/* cleared, not freed: the next snapshot refills it to the same size */
+	ing->inodes_seen = 0;
+	hashmap_clear(&ing->fdcounts);
+	ing->fdc = NULL;
 	ing->nsockfds = 0;   /* last snapshot's undecided fds are seen again now */
+	ing->cur_id = 0;
 	return 0;
 }
 
@@ -413,7 +479,8 @@ static int socket_state_flush(struct ingest *ing, const struct ing_socket *s)
 	return ing_step(ing, ST_STATE);
 }
 
-static int socket_insert(struct ingest *ing, int64_t id, int64_t netns, const struct sm_socket_row *r)
+static int socket_insert(struct ingest *ing, int64_t id, int64_t netns, const struct sm_socket_row *r,
+			 int64_t prev_id)
 {
 	sqlite3_stmt *st = ing->st[ST_SOCKET];
 
@@ -430,6 +497,8 @@ static int socket_insert(struct ingest *ing, int64_t id, int64_t netns, const st
 	db_bind_opt_int(st, 11, r->uid);
 	sqlite3_bind_int64(st, 12, ing->snap_id);
 	sqlite3_bind_int64(st, 13, ing->snap_id);
+	if (prev_id)
+		sqlite3_bind_int64(st, 14, prev_id);
 	ing->stats.sockets++;
 	return ing_step(ing, ST_SOCKET);
 }
@@ -443,53 +512,213 @@ static int64_t max_opt(int64_t a, int64_t b)
 	return a > b ? a : b;
 }
 
-static void tuple_note(struct ingest *ing, int64_t netns, const struct sm_socket_row *r, int64_t id)
+/* One end of a connection: 64 bits standing for (netns, address, port). */
+static uint64_t mix64(uint64_t x)
 {
-	char key[TUPLE_KEY_MAX];
-	struct ing_tuple *t;
-	int is_new;
-	struct keybuf kb = { key, sizeof(key) - 1, 0 };
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
 
+static uint64_t endpoint_hash(int64_t netns, const char *addr, int64_t port)
+{
+	uint64_t h = hash_bytes(addr, strlen(addr));
+
+	return mix64(mix64(h ^ (uint64_t)netns) ^ (uint64_t)port);
+}
+
+/*
+ * The key of a connected tcp socket's 4-tuple: the hashes of its local and
+ * remote ends, so that the reverse tuple (the peer's) is the two swapped
+ * and the map's slots stay small. Two different tuples would have to
+ * collide on both 64-bit hashes to be confused. 0 if it has no 4-tuple.
+ */
+static int tuple_key(uint64_t key[2], int64_t netns, const struct sm_socket_row *r)
+{
 	if (strncmp(r->proto, "tcp", 3) || !r->remote_addr || r->remote_port <= 0 || !r->local_addr)
-		return;
-	/* "%lld|%s|%lld|%s|%lld"; a key that does not fit is not noted */
-	kb_i64(&kb, netns);
-	kb_mem(&kb, "|", 1);
-	kb_str(&kb, r->local_addr);
-	kb_mem(&kb, "|", 1);
-	kb_i64(&kb, r->local_port);
-	kb_mem(&kb, "|", 1);
-	kb_str(&kb, r->remote_addr);
-	kb_mem(&kb, "|", 1);
-	kb_i64(&kb, r->remote_port);
-	if (kb.n >= sizeof(key))
-		return;
-	t = hashmap_put(&ing->tuples, key, kb.n, &is_new);
-	t->socket_id = id;
+		return 0;
+	key[0] = endpoint_hash(netns, r->local_addr, r->local_port);
+	key[1] = endpoint_hash(netns, r->remote_addr, r->remote_port);
+	return 1;
+}
+
+static struct hashmap *socket_map(struct ingest *ing, const char *key)
+{
+	return key[0] == 'I' ? &ing->isockets : &ing->sockets;
+}
+
+/* A new spool entry, zero-filled; earlier ing_socket pointers go stale. */
+static uint32_t spool_alloc(struct ingest *ing)
+{
+	uint32_t i;
+
+	if (ing->nsfree) {
+		i = ing->sfree[--ing->nsfree];
+	} else {
+		if (ing->nspool == ing->aspool) {
+			ing->aspool = ing->aspool ? ing->aspool * 2 : 4096;
+			ing->spool = xreallocarray(ing->spool, ing->aspool, sizeof(*ing->spool));
+		}
+		i = ing->nspool++;
+	}
+	memset(&ing->spool[i], 0, sizeof(ing->spool[i]));
+	return i;
+}
+
+static void spool_release(struct ingest *ing, uint32_t i)
+{
+	ing->spool[i].id = 0;   /* peer links to it are dead now */
+	if (ing->nsfree == ing->asfree) {
+		ing->asfree = ing->asfree ? ing->asfree * 2 : 1024;
+		ing->sfree = xreallocarray(ing->sfree, ing->asfree, sizeof(*ing->sfree));
+	}
+	ing->sfree[ing->nsfree++] = i;
+}
+
+/* The socket with this inode, if it is being tracked. */
+static struct ing_socket *socket_by_inode(struct ingest *ing, uint64_t inode)
+{
+	char key[1 + sizeof(uint64_t)];
+	const uint32_t *i;
+
+	key[0] = 'I';
+	memcpy(key + 1, &inode, sizeof(inode));
+	i = hashmap_get(&ing->isockets, key, sizeof(key));
+	return i ? &ing->spool[*i] : NULL;
+}
+
+/*
+ * A TIME_WAIT (or orphaned FIN_WAIT2) minisocket has no inode, so it is a
+ * new identity; but it is the same connection as the full socket with its
+ * 4-tuple that was in the previous snapshot and is gone now (the kernel
+ * swaps one for the other). Returns that socket's id, or 0.
+ */
+static int64_t socket_predecessor(struct ingest *ing, const uint64_t *tkey)
+{
+	const struct ing_tuple *t = hashmap_get(&ing->tuples, tkey, 2 * sizeof(*tkey));
+	const struct ing_socket *prev;
+
+	if (!t || !ing->prev_snap_id)
+		return 0;
+	prev = &ing->spool[t->idx];
+	if (prev->id != t->socket_id || !prev->has_inode || prev->last != ing->prev_snap_id)
+		return 0;   /* not an inode socket of the previous snapshot, or still there */
+	return t->socket_id;
+}
+
+/*
+ * A new connected tcp socket: tracked by its 4-tuple, and paired with the
+ * socket whose 4-tuple is its reverse, if there is one: both ends of a
+ * local connection. The pair's interval is kept by snapshot_peers.
+ */
+static void tuple_track(struct ingest *ing, struct ing_socket *s, uint32_t idx)
+{
+	uint64_t rev[2] = { s->tkey[1], s->tkey[0] };   /* the peer's local end is our remote one */
+	struct ing_tuple *t;
+	const struct ing_tuple *o;
+	int is_new;
+
+	t = hashmap_put(&ing->tuples, s->tkey, sizeof(s->tkey), &is_new);
+	t->socket_id = s->id;
+	t->idx = idx;
+	o = hashmap_get(&ing->tuples, rev, sizeof(rev));
+	if (o && o->idx != idx && ing->spool[o->idx].id == o->socket_id) {
+		struct ing_socket *other = &ing->spool[o->idx];
+
+		s->peer = o->idx;
+		s->peer_id = other->id;
+		other->peer = idx;
+		other->peer_id = s->id;
+	}
+}
+
+/* A socket that is closed: its 4-tuple is no longer tracked. */
+static void tuple_forget(struct ingest *ing, const struct ing_socket *s)
+{
+	const struct ing_tuple *t;
+
+	if (s->has_tuple && (t = hashmap_get(&ing->tuples, s->tkey, sizeof(s->tkey))) != NULL && t->socket_id == s->id)
+		hashmap_del(&ing->tuples, s->tkey, sizeof(s->tkey));
+}
+
+/*
+ * The socket a row is, predicted: the one listed after the previous row's
+ * socket in the previous snapshot (a /proc/net table lists its sockets in
+ * nearly the same order every time). Most rows then need no lookup in the
+ * sockets map, whose every lookup misses the cache; a wrong guess costs a
+ * comparison. Only inode sockets: the inode is their whole identity.
+ */
+static int socket_predicted(struct ingest *ing, const struct sm_socket_row *r, uint32_t *si)
+{
+	const struct ing_socket *c, *n;
+
+	if (!r->inode || !ing->cur_id)
+		return 0;
+	c = &ing->spool[ing->cur_idx];
+	if (c->id != ing->cur_id || !c->next_id)
+		return 0;
+	n = &ing->spool[c->next_idx];
+	if (n->id != c->next_id || !n->has_inode || n->inode != r->inode)
+		return 0;
+	*si = c->next_idx;
+	return 1;
+}
+
+/* The row just ingested was socket si: remember the order for next time. */
+static void socket_follows(struct ingest *ing, uint32_t si)
+{
+	if (ing->cur_id && ing->spool[ing->cur_idx].id == ing->cur_id) {
+		ing->spool[ing->cur_idx].next_idx = si;
+		ing->spool[ing->cur_idx].next_id = ing->spool[si].id;
+	}
+	ing->cur_idx = si;
+	ing->cur_id = ing->spool[si].id;
 }
 
 int ingest_socket(struct ingest *ing, int64_t netns, const struct sm_socket_row *r)
 {
 	char key[TUPLE_KEY_MAX];
-	size_t klen = socket_key(key, netns, r);
 	struct ing_socket *s;
+	uint32_t si;
 	const char *state = r->state ? r->state : "";
-	int is_new;
+	int is_new = 0;
 
 	ing->stats.socket_rows++;
-	if (!klen)
-		return 0;
-	s = hashmap_put(&ing->sockets, key, klen, &is_new);
+	if (!socket_predicted(ing, r, &si)) {
+		size_t klen = socket_key(key, netns, r);
+		uint32_t *idx;
+
+		if (!klen)
+			return 0;
+		idx = hashmap_put(socket_map(ing, key), key, klen, &is_new);
+		if (is_new)
+			*idx = spool_alloc(ing);
+		si = *idx;
+	}
+	s = &ing->spool[si];
 	if (!is_new && s->last == ing->snap_id) {
 		ing->last_socket_id = s->id;
 		return 0;   /* listed twice in one snapshot (e.g. several owners) */
 	}
+	s->tcp = r->proto && !strncmp(r->proto, "tcp", 3);
+	ing_counts_host_socket(&ing->counts, r->proto, state);
 	if (is_new) {
 		s->id = ing->next_socket_id++;
-		if (socket_insert(ing, s->id, netns, r) < 0)
+		s->has_inode = r->inode != 0;
+		s->inode = r->inode;
+		s->has_tuple = tuple_key(s->tkey, netns, r);
+		if (socket_insert(ing, s->id, netns, r,
+				  !r->inode && s->has_tuple ? socket_predecessor(ing, s->tkey) : 0) < 0)
 			return -1;
-		s = hashmap_get(&ing->sockets, key, klen);
-	} else if (strcmp(s->state, state)) {
+		if (s->has_tuple)
+			tuple_track(ing, s, si);
+	} else if (!s->has_tuple && s->tcp && (s->has_tuple = tuple_key(s->tkey, netns, r)) != 0) {
+		tuple_track(ing, s, si);   /* bound first, connected since */
+	}
+	if (!is_new && strcmp(s->state, state)) {
 		if (socket_state_flush(ing, s) < 0)
 			return -1;
 		is_new = 1;
@@ -507,11 +736,8 @@ int ingest_socket(struct ingest *ing, int64_t netns, const struct sm_socket_row 
 	s->rx_max = max_opt(s->rx_max, r->rx_queue);
 	s->retrans = max_opt(s->retrans, r->retransmits);
 	s->timer = r->timer;
-	if (r->inode) {
-		int64_t *ns = hashmap_put(&ing->inodes, &r->inode, sizeof(r->inode), &is_new);
-		*ns = netns;
-	}
-	tuple_note(ing, netns, r, s->id);
+	ing->inodes_seen += r->inode != 0;
+	socket_follows(ing, si);
 	return 0;
 }
 
@@ -617,7 +843,8 @@ static void orphan_start(struct ingest *ing, int64_t process_id, int64_t fd, uin
 	iv->last = ing->snap_id;
 }
 
-static void sockfd_note(struct ingest *ing, int64_t process_id, int64_t fd, int64_t netns, uint64_t inode)
+static void sockfd_note(struct ingest *ing, int64_t process_id, int64_t fd, int64_t netns, uint64_t inode,
+			struct ing_fd *f)
 {
 	if (ing->nsockfds == ing->asockfds) {
 		ing->asockfds = ing->asockfds ? ing->asockfds * 2 : 1024;
@@ -627,7 +854,28 @@ static void sockfd_note(struct ingest *ing, int64_t process_id, int64_t fd, int6
 	ing->sockfds[ing->nsockfds].fd = fd;
 	ing->sockfds[ing->nsockfds].netns = netns;
 	ing->sockfds[ing->nsockfds].inode = inode;
+	{
+		/* looked up once here, for snapshot_orphans and the counts, and
+		 * only when the fd's socket is not the one it had last time */
+		const struct ing_socket *s = NULL;
+
+		if (f->sid && ing->spool[f->sidx].id == f->sid && ing->spool[f->sidx].inode == inode)
+			s = &ing->spool[f->sidx];
+		else if ((s = socket_by_inode(ing, inode)) != NULL)
+			f->sidx = (uint32_t)(s - ing->spool);
+		f->sid = s ? s->id : 0;
+		ing->sockfds[ing->nsockfds].sid = s ? s->id : 0;
+		ing->sockfds[ing->nsockfds].sidx = s ? (uint32_t)(s - ing->spool) : 0;
+	}
 	ing->nsockfds++;
+}
+
+/* The socket of a socket fd: the one noted with it, else looked up now. */
+static const struct ing_socket *sockfd_socket(struct ingest *ing, const struct ing_sockfd *sf)
+{
+	if (sf->sid && ing->spool[sf->sidx].id == sf->sid)
+		return &ing->spool[sf->sidx];
+	return socket_by_inode(ing, sf->inode);
 }
 
 static int ingest_fd_impl(struct ingest *ing, int64_t process_id, int64_t netns, const struct sm_fd_row *r,
@@ -670,6 +918,7 @@ static int ingest_fd_impl(struct ingest *ing, int64_t process_id, int64_t netns,
 		f = hashmap_get(&ing->fds, k, sizeof(k));
 		f->first = ing->snap_id;
 		f->target_hash = h;
+		f->sid = 0;
 		ing->stats.fd_intervals++;
 	}
 	f->last = ing->snap_id;
@@ -680,7 +929,7 @@ static int ingest_fd_impl(struct ingest *ing, int64_t process_id, int64_t netns,
 			return 0;
 		}
 		if (r->inode)
-			sockfd_note(ing, process_id, r->fd, netns, r->inode);
+			sockfd_note(ing, process_id, r->fd, netns, r->inode, f);
 	}
 	return 0;
 }
@@ -768,75 +1017,43 @@ static void snapshot_orphans(struct ingest *ing, int have_tables)
 	for (i = 0; i < ing->nsockfds; i++) {
 		const struct ing_sockfd *sf = &ing->sockfds[i];
 		int64_t fk[2] = { sf->process_id, sf->fd };
-		char skey[1 + sizeof(uint64_t)];
 		const struct ing_fd *f;
-		const struct ing_socket *s;
+		const struct ing_socket *s = sockfd_socket(ing, sf);
 
-		if (hashmap_get(&ing->inodes, &sf->inode, sizeof(sf->inode)))
-			continue;
+		if (s && s->last == ing->snap_id)
+			continue;   /* in a table of this snapshot */
 		f = hashmap_get(&ing->fds, fk, sizeof(fk));
 		if (!f || f->first == ing->snap_id) {
 			ing->sockfds[keep++] = *sf;   /* new fd: decide later */
 			continue;
 		}
-		skey[0] = 'I';
-		memcpy(skey + 1, &sf->inode, sizeof(sf->inode));
-		s = hashmap_get(&ing->sockets, skey, sizeof(skey));
 		orphan_start(ing, sf->process_id, sf->fd, sf->inode, s ? ing->snap_id : f->first);
 	}
 	ing->nsockfds = keep;
 }
 
-/* Peers: a tcp socket whose reversed 4-tuple is another local socket. */
+/* Peers: both ends of a local connection (paired by tuple_track), seen now. */
 static void snapshot_peers(struct ingest *ing)
 {
-	size_t pos = 0;
-	const void *key;
-	size_t klen;
-	struct ing_tuple *t;
+	uint32_t i;
 
-	while ((t = hashmap_next(&ing->tuples, &pos, &key, &klen)) != NULL) {
-		static const int order[5] = { 0, 3, 4, 1, 2 };
-		const char *k = key, *f[5];
-		char rev[TUPLE_KEY_MAX];
-		struct ing_tuple *other;
-		struct keybuf kb = { rev, sizeof(rev) - 1, 0 };
-		size_t i = 0, flen[5];
-		int nf = 0, j;
+	for (i = 0; i < ing->nspool; i++) {
+		const struct ing_socket *s = &ing->spool[i], *o;
+		int64_t pk[2];
+		struct ing_iv *iv;
+		int is_new;
 
-		/* The first five tokens as strtok_r(key, "|") gives them: runs
-		 * of bytes other than '|' (and NUL, which ends the string). */
-		while (nf < 5) {
-			while (i < klen && k[i] == '|')
-				i++;
-			if (i >= klen || !k[i])
-				break;
-			f[nf] = k + i;
-			while (i < klen && k[i] != '|' && k[i])
-				i++;
-			flen[nf] = (size_t)(k + i - f[nf]);
-			nf++;
-		}
-		if (nf != 5)
+		if (!s->id || !s->peer_id || s->peer_id < s->id || s->last != ing->snap_id)
+			continue;   /* each pair once, from its lower id */
+		o = &ing->spool[s->peer];
+		if (o->id != s->peer_id || o->last != ing->snap_id)
 			continue;
-		/* "%s|%s|%s|%s|%s" of fields 0 3 4 1 2 */
-		for (j = 0; j < 5; j++) {
-			if (j)
-				kb_mem(&kb, "|", 1);
-			kb_mem(&kb, f[order[j]], flen[order[j]]);
-		}
-		if (!kb.n || kb.n >= sizeof(rev))
-			continue;
-		other = hashmap_get(&ing->tuples, rev, kb.n);
-		if (other && other->socket_id > t->socket_id) {
-			int64_t pk[2] = { t->socket_id, other->socket_id };
-			int is_new;
-			struct ing_iv *iv = hashmap_put(&ing->peers, pk, sizeof(pk), &is_new);
-
-			if (is_new)
-				iv->first = ing->snap_id;
-			iv->last = ing->snap_id;
-		}
+		pk[0] = s->id;
+		pk[1] = o->id;
+		iv = hashmap_put(&ing->peers, pk, sizeof(pk), &is_new);
+		if (is_new)
+			iv->first = ing->snap_id;
+		iv->last = ing->snap_id;
 	}
 }
 
@@ -874,15 +1091,16 @@ static int close_ivs(struct ingest *ing, struct hashmap *m, int which, int nk, i
 	return 0;
 }
 
-static int close_sockets(struct ingest *ing, int64_t upto)
+static int close_sockets_of(struct ingest *ing, struct hashmap *map, int64_t upto)
 {
 	size_t pos = 0;
 	const void *key;
 	size_t klen;
-	struct ing_socket *s;
+	uint32_t *idx;
 
-	while ((s = hashmap_next(&ing->sockets, &pos, &key, &klen)) != NULL) {
+	while ((idx = hashmap_next(map, &pos, &key, &klen)) != NULL) {
 		sqlite3_stmt *st = ing->st[ST_SOCKET_LAST];
+		const struct ing_socket *s = &ing->spool[*idx];
 
 		if (upto && s->last == upto)
 			continue;
@@ -892,9 +1110,16 @@ static int close_sockets(struct ingest *ing, int64_t upto)
 		sqlite3_bind_int64(st, 2, s->id);
 		if (ing_step(ing, ST_SOCKET_LAST) < 0)
 			return -1;
-		hashmap_del(&ing->sockets, key, klen);
+		tuple_forget(ing, s);
+		spool_release(ing, *idx);
+		hashmap_del(map, key, klen);
 	}
 	return 0;
+}
+
+static int close_sockets(struct ingest *ing, int64_t upto)
+{
+	return close_sockets_of(ing, &ing->isockets, upto) < 0 ? -1 : close_sockets_of(ing, &ing->sockets, upto);
 }
 
 static int close_fds(struct ingest *ing, int64_t upto)
@@ -946,13 +1171,62 @@ static int update_samples(struct ingest *ing)
 	return 0;
 }
 
+/*
+ * The per-process counts for snapshot_counts: tcp sockets by state of each
+ * process's socket fds (before snapshot_orphans keeps only the undecided
+ * ones), and the orphaned fds it holds now (after it).
+ */
+static void snapshot_owned_counts(struct ingest *ing)
+{
+	size_t i;
+
+	for (i = 0; i < ing->nsockfds; i++) {
+		const struct ing_sockfd *sf = &ing->sockfds[i];
+		const struct ing_socket *s = sockfd_socket(ing, sf);
+
+		if (s && s->last == ing->snap_id)
+			ing_counts_owned_socket(&ing->counts, sf->process_id, s->tcp, s->state);
+	}
+}
+
+static int snapshot_counts_flush(struct ingest *ing)
+{
+	size_t pos = 0;
+	const void *key;
+	size_t klen;
+	struct ing_iv *iv;
+	char *err = NULL;
+
+	while ((iv = hashmap_next(&ing->orphans, &pos, &key, &klen)) != NULL) {
+		int64_t process_id, s;
+
+		if (iv->last != ing->snap_id || iv->counted == ing->snap_id)
+			continue;
+		memcpy(&process_id, key, sizeof(process_id));
+		/* An orphan is decided a snapshot late, its interval starting
+		 * where its fd did: count the snapshots in between too (ids
+		 * are consecutive within a source). */
+		for (s = iv->counted >= iv->first ? iv->counted + 1 : iv->first; s <= ing->snap_id; s++) {
+			ing_counts_add_at(&ing->counts, s, process_id, "orphan_fds", 1);
+			ing_counts_add_at(&ing->counts, s, 0, "orphan_fds", 1);
+		}
+		iv->counted = ing->snap_id;
+	}
+	if (ing_counts_flush(&ing->counts, ing->snap_id, &err) == 0)
+		return 0;
+	snprintf(ing->error, sizeof(ing->error), "%s", err);
+	free(err);
+	return -1;
+}
+
 int ingest_snapshot_end(struct ingest *ing)
 {
 	int64_t cur = ing->snap_id;
 
-	snapshot_orphans(ing, ing->inodes.count > 0);
+	snapshot_owned_counts(ing);
+	snapshot_orphans(ing, ing->inodes_seen > 0);
 	snapshot_peers(ing);
-	if (update_samples(ing) < 0 || close_sockets(ing, cur) < 0 || close_fds(ing, cur) < 0 ||
+	if (snapshot_counts_flush(ing) < 0 || update_samples(ing) < 0 || close_sockets(ing, cur) < 0 || close_fds(ing, cur) < 0 ||
 	    close_ivs(ing, &ing->orphans, ST_ORPHAN, 3, cur, &ing->stats.orphans) < 0 ||
 	    close_ivs(ing, &ing->peers, ST_PEER, 2, cur, &ing->stats.peers) < 0)
 		return -1;
@@ -973,6 +1247,8 @@ int ingest_source_end(struct ingest *ing, int complete, const char *end_reason)
 				     ing->snap_id);
 	}
 	ing->nsockfds = 0;
+	if (snapshot_counts_flush(ing) < 0)   /* those orphans */
+		return -1;
 	if (close_sockets(ing, 0) < 0 || close_fds(ing, 0) < 0 ||
 	    close_ivs(ing, &ing->orphans, ST_ORPHAN, 3, 0, &ing->stats.orphans) < 0 ||
 	    close_ivs(ing, &ing->peers, ST_PEER, 2, 0, &ing->stats.peers) < 0)

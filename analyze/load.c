@@ -17,6 +17,7 @@
 
 #include "archive_reader.h"
 #include "db.h"
+#include "load_pcap.h"
 #include "numparse.h"
 #include "strbuf.h"
 
@@ -261,6 +262,20 @@ static int load_dir(struct load *ld, const char *path)
 	return r;
 }
 
+/* Does the file start with a pcap or pcapng magic number? */
+static int load_is_pcap_file(const char *path)
+{
+	unsigned char head[4];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, head, sizeof(head));
+	close(fd);
+	return n == (ssize_t)sizeof(head) && detect_pcap_magic(head, sizeof(head));
+}
+
 int load_input(struct load *ld, const char *path)
 {
 	struct stat st;
@@ -285,8 +300,14 @@ int load_input(struct load *ld, const char *path)
 		ld->rep.failed++;
 		return -1;
 	}
+	if (load_files_known(ld, path, &st))
+		return 0;   /* the same path, size and mtime were loaded before */
+	/* Captures are streamed from disk (they can be gigabytes), and
+	 * libarchive must not mistake one for an archive. */
+	if (load_is_pcap_file(path) && (!ld->opt->format || ld->opt->format == FMT_PCAP))
+		return load_files_done(ld, path, &st, load_pcap_file(ld, path));
 	if (ar_is_archive(path))
-		return load_archive(ld, path);
+		return load_files_done(ld, path, &st, load_archive(ld, path));
 	if (read_whole(path, &data, ld->msg) < 0) {
 		ld->rep.failed++;
 		return -1;
@@ -294,5 +315,5 @@ int load_input(struct load *ld, const char *path)
 	load_sha256_buf(data.buf, data.len, sha);
 	r = load_loose(ld, path, data.buf, data.len, (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec, sha);
 	strbuf_release(&data);
-	return r;
+	return load_files_done(ld, path, &st, r);
 }

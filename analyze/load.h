@@ -46,6 +46,13 @@ int load_loose(struct load *ld, const char *path, const char *data, size_t len,
 int load_dump(struct load *ld, const char *path, enum sm_format f, const char *data, size_t len,
 	      int64_t pid, int64_t wall_ns, uint64_t *goroutines);
 
+/* load_files.c: a regular file loaded before with the same real path,
+ * size and mtime (counted as a duplicate)? And: remember path once it
+ * loaded (r == 0); returns r. */
+struct stat;
+int load_files_known(struct load *ld, const char *path, const struct stat *st);
+int load_files_done(struct load *ld, const char *path, const struct stat *st, int r);
+
 /* Hex SHA-256 of a buffer or a file; 0 or -1. out must hold 65 bytes. */
 int load_sha256_buf(const void *data, size_t len, char *out);
 int load_sha256_file(const char *path, char *out);

@@ -15,14 +15,14 @@
 
 #include "archive_reader.h"
 #include "db.h"
+#include "load_pcap.h"
 #include "load_sink.h"
+#include "manifest.h"
 #include "numparse.h"
 #include "parse_counters.h"
 #include "parse_procnet.h"
 #include "parse_procpid.h"
 #include "strbuf.h"
-
-#define BUNDLE_FORMAT_VERSION_KNOWN 1
 
 struct bmember {
 	char *name;       /* the part after snap/NNNNNN/ */
@@ -46,6 +46,7 @@ struct bundle_state {
 	uint64_t cut_snapshots;
 	uint64_t unknown;
 	uint64_t loaded;       /* snapshots loaded */
+	struct load_pcap *pcap; /* capture segments (pcap/), NULL until one */
 };
 
 static void bnote(struct bundle_state *b, const char *member, const char *sev, const char *fmt, const char *arg)
@@ -118,53 +119,43 @@ static char *json_text(sqlite3 *db, const char *json, size_t len, const char *pa
 
 static int bundle_manifest(struct bundle_state *b, const struct ar_member *m)
 {
-	sqlite3 *db = b->ld->db;
 	struct ingest_source_info si;
-	char *fmt = json_text(db, m->data, m->size, "$.format");
-	int64_t ver = json_int(db, m->data, m->size, "$.format_version");
-	char *host = NULL, *boot = NULL, *kernel = NULL, *tool = NULL, *order = NULL, *manifest = NULL;
-	int r = -1;
+	struct manifest mf;
+	char *manifest = NULL;
+	int r = manifest_parse(b->ld->db, m->data, m->size, &mf);
 
-	if (!fmt || strcmp(fmt, "sockmortem-bundle") || ver == SM_NONE) {
+	if (r == MANIFEST_NOT_OURS) {
 		fprintf(b->ld->msg, "sockmortem: %s: manifest.json is not a sockmortem bundle manifest\n", b->path);
+		r = -1;
 		goto out;
 	}
-	if (ver > BUNDLE_FORMAT_VERSION_KNOWN) {
+	if (r == MANIFEST_TOO_NEW) {
 		fprintf(b->ld->msg, "sockmortem: %s: bundle format version %lld is newer than this "
-			"sockmortem understands (%d); upgrade sockmortem\n", b->path, (long long)ver,
-			BUNDLE_FORMAT_VERSION_KNOWN);
+			"sockmortem understands (%d); upgrade sockmortem\n", b->path, (long long)mf.format_version,
+			MANIFEST_FORMAT_VERSION_KNOWN);
+		r = -1;
 		goto out;
 	}
-	host = json_text(db, m->data, m->size, "$.host.hostname");
-	boot = json_text(db, m->data, m->size, "$.host.boot_id");
-	kernel = json_text(db, m->data, m->size, "$.host.kernel_release");
-	tool = json_text(db, m->data, m->size, "$.tool_version");
-	order = json_text(db, m->data, m->size, "$.host.byte_order");
 	manifest = strndup(m->data, m->size);
 	memset(&si, 0, sizeof(si));
 	si.kind = "bundle";
 	si.path = b->path;
 	si.sha256 = b->sha256;
-	si.host = host;
-	si.boot_id = boot;
-	si.kernel = kernel;
-	si.format_version = ver;
-	si.tool_version = tool;
+	si.host = mf.hostname;
+	si.boot_id = mf.boot_id;
+	si.kernel = mf.kernel_release;
+	si.format_version = mf.format_version;
+	si.tool_version = mf.tool_version;
 	si.manifest = manifest;
 	r = ingest_source_begin(b->ld->ing, &si);
 	if (r == 0) {
 		b->started = 1;
-		if (order && strcmp(order, "little"))
+		if (mf.byte_order && strcmp(mf.byte_order, "little"))
 			bnote(b, "manifest.json", "warning", "recorded on a %s-endian host: addresses in "
-			      "/proc/net tables may be decoded byte-swapped", order);
+			      "/proc/net tables may be decoded byte-swapped", mf.byte_order);
 	}
 out:
-	free(fmt);
-	free(host);
-	free(boot);
-	free(kernel);
-	free(tool);
-	free(order);
+	manifest_free(&mf);
 	free(manifest);
 	return r;
 }
@@ -502,6 +493,18 @@ static int bsnap_flush(struct bundle_state *b)
 	return 0;
 }
 
+/* A capture segment or its stats (load_pcap.c does the work). */
+static int bundle_pcap(struct bundle_state *b, const struct ar_member *m)
+{
+	if (!b->pcap)
+		b->pcap = load_pcap_new(b->ld, ingest_source_id(b->ld->ing));
+	if (!b->pcap || load_pcap_member(b->pcap, m->name, m->data, m->size) < 0) {
+		b->failed = -1;
+		return 1;
+	}
+	return 0;
+}
+
 static int bundle_member(void *ctx, const struct ar_member *m)
 {
 	struct bundle_state *b = ctx;
@@ -516,6 +519,10 @@ static int bundle_member(void *ctx, const struct ar_member *m)
 		}
 		return 0;
 	}
+	/* Capture segments are written between a snapshot's members and its
+	 * meta.json: they must not end the snapshot being buffered. */
+	if (!strncmp(m->name, "pcap/", 5))
+		return bundle_pcap(b, m);
 	seq = snap_seq(m->name, &rest);
 	if (seq != b->seq && bsnap_flush(b) < 0) {
 		b->failed = -1;
@@ -597,6 +604,8 @@ int load_bundle(struct load *ld, const char *path, const char *sha256)
 	/* A snapshot still buffered at the end is complete only if its meta came. */
 	if (bsnap_flush(&b) < 0)
 		goto fail;
+	if (b.pcap && load_pcap_finish(b.pcap) < 0)
+		goto fail;
 	if (!b.have_end)
 		bnote(&b, "end.json", "warning", "%s", "missing: the collector did not finish (killed, or the bundle is truncated)");
 	if (ingest_source_end(ld->ing, b.have_end && !b.cut_snapshots && rc == 0, b.end_reason) < 0)
@@ -625,5 +634,6 @@ out:
 	bsnap_clear(&b);
 	free(b.m);
 	free(b.end_reason);
+	load_pcap_free(b.pcap);
 	return r;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "load_pcap.h"
 #include "load_sink.h"
 #include "parse_counters.h"
 #include "parse_lsof.h"
@@ -53,6 +54,8 @@ int load_loose(struct load *ld, const char *path, const char *data, size_t len,
 		ld->rep.failed++;
 		return -1;
 	}
+	if (f == FMT_PCAP)   /* a source of its own, without snapshots */
+		return load_pcap_buf(ld, path, data, len, sha256);
 	memset(&si, 0, sizeof(si));
 	si.kind = format_name(f);
 	si.path = path;

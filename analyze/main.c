@@ -10,7 +10,7 @@
 #include "cmd.h"
 
 const struct sm_cmd *const cmd_table[] = {
-	&cmd_load, &cmd_info, &cmd_query, &cmd_sockets, &cmd_stacks, NULL,
+	&cmd_load, &cmd_info, &cmd_query, &cmd_sockets, &cmd_stacks, &cmd_trend, &cmd_timeline, &cmd_conns, &cmd_report, &cmd_export, NULL,
 };
 
 static void usage(FILE *f)

@@ -58,7 +58,6 @@
 #include "tcp_track.h"
 
 #include <arpa/inet.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -460,8 +459,10 @@ static int tt_create(struct tcp_track *t, const unsigned char *key, int src_is_a
 	uint32_t i, gen;
 	int rc = 0, is_new, src_init, s;
 
+	/* A closed entry waiting out its grace is done: it leaves as closed,
+	 * not as an evicted open connection. */
 	if (t->st.live >= t->max_conns)
-		rc = tt_emit(t, t->lru_head, TCP_END_EVICTED);
+		rc = tt_emit(t, t->lru_head, t->conns[t->lru_head].closed ? TCP_END_CLOSED : TCP_END_EVICTED);
 	i = tt_slot(t);
 	c = &t->conns[i];
 	gen = c->gen + 1;
@@ -728,106 +729,4 @@ void tcp_track_free(struct tcp_track *t)
 	free(t->conns);
 	free(t->due);
 	free(t);
-}
-
-/* --- fixed-delay closes ------------------------------------------------------ */
-
-static int tt_cmp_double(const void *pa, const void *pb)
-{
-	double a = *(const double *)pa, b = *(const double *)pb;
-
-	return a < b ? -1 : a > b;
-}
-
-/* First index in sorted v[0..n) with v[i] >= x. */
-static size_t tt_lower(const double *v, size_t n, double x)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (v[mid] < x)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-static double tt_tolerance(double median)
-{
-	return median * 0.03 > 0.1 ? median * 0.03 : 0.1;
-}
-
-/* Median of sorted v[lo..hi), hi > lo. */
-static double tt_median(const double *v, size_t lo, size_t hi)
-{
-	size_t n = hi - lo;
-
-	return n % 2 ? v[lo + n / 2] : (v[lo + n / 2 - 1] + v[lo + n / 2]) / 2;
-}
-
-/* The values within tol(center) of center: [*lo, *hi). */
-static void tt_window(const double *v, size_t n, double center, size_t *lo, size_t *hi)
-{
-	double tol = tt_tolerance(center) + 1e-9;   /* 3.0 +- 0.1 is inclusive */
-
-	*lo = tt_lower(v, n, center - tol);
-	*hi = tt_lower(v, n, nextafter(center + tol, INFINITY));
-}
-
-int tcp_fixed_delay(const double *delays, size_t n, struct tcp_delay_cluster *out)
-{
-	double *v = NULL;
-	size_t m = 0, i, lo, hi, best_lo = 0, best_hi = 0;
-	int iter;
-
-	memset(out, 0, sizeof(*out));
-	if (!n)
-		return -1;
-	v = xreallocarray(NULL, n, sizeof(*v));
-	for (i = 0; i < n; i++)
-		if (isfinite(delays[i]) && delays[i] >= 0)
-			v[m++] = delays[i];
-	if (!m) {
-		free(v);
-		return -1;
-	}
-	qsort(v, m, sizeof(*v), tt_cmp_double);
-	/*
-	 * Try every value as the centre, then let the window settle on its
-	 * group's median (a few rounds: it moves by less each time). Keep the
-	 * largest group, the tighter one on a tie.
-	 */
-	for (i = 0; i < m; i++) {
-		if (i && v[i] == v[i - 1])
-			continue;
-		tt_window(v, m, v[i], &lo, &hi);
-		for (iter = 0; iter < 4; iter++) {
-			size_t nlo, nhi;
-
-			tt_window(v, m, tt_median(v, lo, hi), &nlo, &nhi);
-			if (nhi <= nlo || (nlo == lo && nhi == hi))
-				break;
-			lo = nlo;
-			hi = nhi;
-		}
-		if (hi - lo > best_hi - best_lo ||
-		    (hi - lo == best_hi - best_lo && hi > lo &&
-		     v[hi - 1] - v[lo] < v[best_hi - 1] - v[best_lo])) {
-			best_lo = lo;
-			best_hi = hi;
-		}
-	}
-	out->n = m;
-	out->count = best_hi - best_lo;
-	out->share = (double)out->count / (double)m;
-	out->median = tt_median(v, best_lo, best_hi);
-	out->min = v[best_lo];
-	out->max = v[best_hi - 1];
-	out->tolerance = tt_tolerance(out->median);
-	out->is_cluster = out->count >= TCP_CLUSTER_MIN_N && out->share >= TCP_CLUSTER_MIN_SHARE;
-	free(v);
-	return 0;
 }

@@ -135,29 +135,4 @@ void tcp_track_get_stats(const struct tcp_track *t, struct tcp_track_stats *out)
 /* Free the tracker (NULL is fine); connections not emitted are dropped. */
 void tcp_track_free(struct tcp_track *t);
 
-/* --- fixed-delay closes ---------------------------------------------------- */
-
-/* Report a cluster when at least this many delays and this share agree. */
-#define TCP_CLUSTER_MIN_N 5
-#define TCP_CLUSTER_MIN_SHARE 0.6
-
-struct tcp_delay_cluster {
-	size_t n;          /* finite, non-negative delays considered */
-	size_t count;      /* in the largest group */
-	double share;      /* count / n, 0 when n is 0 */
-	double median;     /* of the group, seconds */
-	double min, max;   /* of the group */
-	double tolerance;  /* the half-width used: max(0.1 s, 3% of median) */
-	int is_cluster;    /* count >= TCP_CLUSTER_MIN_N and share >= MIN_SHARE */
-};
-
-/*
- * Do these FIN delays (seconds, e.g. one closer's fin_delay_ns / 1e9)
- * cluster at a constant value? Finds the largest group of delays lying
- * within max(0.1 s, 3% of the group's median) of that median. NaN,
- * infinite and negative values are ignored. Returns 0, or -1 when there
- * is no value to consider (out is then zeroed).
- */
-int tcp_fixed_delay(const double *delays, size_t n, struct tcp_delay_cluster *out);
-
 #endif

@@ -1,142 +1,239 @@
 /*
- * bench_goroutine: how fast parse_goroutine_text reads a large debug=2 dump.
+ * bench_goroutine: how fast parse_goroutine_text reads a large debug=2 dump,
+ * and how much memory it needs doing so.
  *
- * Generates in memory a dump of about SIZE MiB (default 100) made of
- * realistic goroutines of a leaking net/http service (Go 1.21+ text: "{...}"
- * and "?" arguments, "created by ... in goroutine N", wait minutes, a few
- * locked threads), each with its own id, then times the parser over it
- * RUNS times (default 5) and prints the best and median throughput and the
- * memory the parse added to the process's peak RSS.
+ * The dump is synthesised from the real dumps of the corpus
+ * (tests/data/corpus/goroutine-debug2/): every goroutine block of every file
+ * the parser reads without a warning or a cut goroutine is a template; the
+ * templates are repeated in turn, each copy with a fresh goroutine id and
+ * with "\r\n" made "\n" (one dump has one line ending), until the dump holds
+ * about SIZE MiB. So it has as many distinct stacks as the corpus, however
+ * many goroutines: the case the parser's memory bound is about.
  *
- *   bench_goroutine [SIZE_MIB [RUNS]]
+ * The rows go to a sink that groups them as the loader does (a hash of
+ * the function sequence and creator -> count), so the timed work includes
+ * the grouping and the memory grows with distinct stacks. Each of RUNS
+ * parses is timed; the best and median throughput are printed, and the
+ * peak RSS before and after (the dump itself is in memory before).
+ *
+ *   bench_goroutine [-c CORPUS_DIR] [SIZE_MIB [RUNS]]
  *
  * Output (one line each, for bench/bench_goroutine.sh):
- *   goroutines N frames N bytes N
+ *   templates N files N skipped_files N
+ *   goroutines N frames N stacks N bytes N
  *   best_mbps X median_mbps X
  *   rss_before_kib N rss_after_kib N
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
 
+#include "hashmap.h"
 #include "parse_goroutine.h"
+#include "strbuf.h"
 
 struct tally {
-	uint64_t goroutines, frames;
+	uint64_t goroutines, frames, warnings, truncated;
+	struct hashmap stacks;    /* stack hash -> count */
+	struct strbuf scratch;
 };
 
-static int count_row(void *ctx, const struct sm_goroutine_row *r)
+/* The loader's identity of a stack: its function sequence and creator. */
+static int group_row(void *ctx, const struct sm_goroutine_row *r)
 {
 	struct tally *t = ctx;
+	uint64_t h, *count;
+	size_t i;
+	int is_new;
 
 	t->goroutines++;
 	t->frames += r->nframes;
+	t->truncated += r->truncated != 0;
+	strbuf_reset(&t->scratch);
+	for (i = 0; i < r->nframes; i++) {
+		strbuf_addstr(&t->scratch, r->frames[i].func ? r->frames[i].func : "?");
+		strbuf_addch(&t->scratch, '\n');
+	}
+	strbuf_addstr(&t->scratch, r->created_by ? r->created_by : "");
+	h = hash_bytes(t->scratch.buf, t->scratch.len);
+	count = hashmap_put(&t->stacks, &h, sizeof(h), &is_new);
+	(*count)++;
 	return 0;
 }
 
-/* Stacks of a leaking HTTP client/server, as Go 1.22+ prints them. */
-#define STACK0 \
-	"goroutine %lu [IO wait, %lu minutes]:\n" \
-	"internal/poll.runtime_pollWait(0x7f3a1c5e8e28, 0x72)\n" \
-	"\t/usr/lib/go/src/runtime/netpoll.go:345 +0x85\n" \
-	"internal/poll.(*pollDesc).wait(0xc000%06lx?, 0xc0003a2000?, 0x0)\n" \
-	"\t/usr/lib/go/src/internal/poll/fd_poll_runtime.go:84 +0x27\n" \
-	"internal/poll.(*pollDesc).waitRead(...)\n" \
-	"\t/usr/lib/go/src/internal/poll/fd_poll_runtime.go:89\n" \
-	"internal/poll.(*FD).Read(0xc000%06lx, {0xc0003a2000, 0x1000, 0x1000})\n" \
-	"\t/usr/lib/go/src/internal/poll/fd_unix.go:164 +0x27a\n" \
-	"net.(*netFD).Read(0xc000%06lx, {0xc0003a2000?, 0xc000521a80?, 0x4a3e0d?})\n" \
-	"\t/usr/lib/go/src/net/fd_posix.go:55 +0x25\n" \
-	"net.(*conn).Read(0xc00005a0e8, {0xc0003a2000?, 0x0?, 0xc000521b18?})\n" \
-	"\t/usr/lib/go/src/net/net.go:179 +0x45\n" \
-	"net/http.(*persistConn).Read(0xc00021e5a0, {0xc0003a2000?, 0x45a2e0?, 0xc000521c20?})\n" \
-	"\t/usr/lib/go/src/net/http/transport.go:1954 +0x4a\n" \
-	"bufio.(*Reader).fill(0xc0002a4a20)\n" \
-	"\t/usr/lib/go/src/bufio/bufio.go:113 +0x103\n" \
-	"bufio.(*Reader).Peek(0xc0002a4a20, 0x1)\n" \
-	"\t/usr/lib/go/src/bufio/bufio.go:151 +0x53\n" \
-	"net/http.(*persistConn).readLoop(0xc00021e5a0)\n" \
-	"\t/usr/lib/go/src/net/http/transport.go:2118 +0x1b9\n" \
-	"created by net/http.(*Transport).dialConn in goroutine %lu\n" \
-	"\t/usr/lib/go/src/net/http/transport.go:1776 +0x169f\n" \
-	"\n"
-
-#define STACK1 \
-	"goroutine %lu [select, %lu minutes]:\n" \
-	"net/http.(*persistConn).writeLoop(0xc000%06lx)\n" \
-	"\t/usr/lib/go/src/net/http/transport.go:2421 +0xe5\n" \
-	"created by net/http.(*Transport).dialConn in goroutine %lu\n" \
-	"\t/usr/lib/go/src/net/http/transport.go:1777 +0x16f1\n" \
-	"\n"
-
-#define STACK2 \
-	"goroutine %lu [sync.Mutex.Lock, %lu minutes]:\n" \
-	"internal/sync.runtime_SemacquireMutex(0xc000%06lx?, 0x0?, 0x0?)\n" \
-	"\t/usr/lib/go/src/runtime/sema.go:95 +0x25\n" \
-	"internal/sync.(*Mutex).lockSlow(0xc0000a2004)\n" \
-	"\t/usr/lib/go/src/internal/sync/mutex.go:149 +0x15d\n" \
-	"internal/sync.(*Mutex).Lock(...)\n" \
-	"\t/usr/lib/go/src/internal/sync/mutex.go:70\n" \
-	"sync.(*Mutex).Lock(...)\n" \
-	"\t/usr/lib/go/src/sync/mutex.go:46\n" \
-	"example.com/leaky/store.(*Cache).Get(0xc0000a2000, {0xc000%06lx, 0x24})\n" \
-	"\t/src/leaky/store/cache.go:88 +0x58\n" \
-	"example.com/leaky/api.(*Server).handleGet(0xc000132000, {0x9b4e60, 0xc0001c81c0}, 0xc000%06lx)\n" \
-	"\t/src/leaky/api/server.go:141 +0x1a5\n" \
-	"net/http.HandlerFunc.ServeHTTP(0x0?, {0x9b4e60?, 0xc0001c81c0?}, 0x0?)\n" \
-	"\t/usr/lib/go/src/net/http/server.go:2171 +0x29\n" \
-	"net/http.serverHandler.ServeHTTP({0xc0001b0c90?}, {0x9b4e60?, 0xc0001c81c0?}, 0x6?)\n" \
-	"\t/usr/lib/go/src/net/http/server.go:3142 +0x8e\n" \
-	"net/http.(*conn).serve(0xc0001c6000, {0x9b5a38, 0xc0001b0ba0})\n" \
-	"\t/usr/lib/go/src/net/http/server.go:2044 +0x5e8\n" \
-	"created by net/http.(*Server).Serve in goroutine %lu\n" \
-	"\t/usr/lib/go/src/net/http/server.go:3290 +0x4b4\n" \
-	"\n"
-
-#define STACK3 \
-	"goroutine %lu [chan receive, %lu minutes, locked to thread]:\n" \
-	"example.com/leaky/worker.(*Pool).run.func1()\n" \
-	"\t/src/leaky/worker/pool.go:52 +0x3c\n" \
-	"created by example.com/leaky/worker.(*Pool).run in goroutine %lu\n" \
-	"\t/src/leaky/worker/pool.go:49 +0x8a\n" \
-	"\n"
-
-/* Append goroutines to buf until it holds about `want` bytes. */
-static size_t generate(char *buf, size_t cap, size_t want)
+static void count_warning(void *ctx, uint64_t line, const char *msg)
 {
-	size_t n = 0;
+	struct tally *t = ctx;
+
+	(void)line;
+	(void)msg;
+	t->warnings++;
+}
+
+static void tally_init(struct tally *t, struct sm_sink *sink)
+{
+	memset(t, 0, sizeof(*t));
+	hashmap_init(&t->stacks, sizeof(uint64_t), sizeof(uint64_t));
+	strbuf_init(&t->scratch, 0);
+	memset(sink, 0, sizeof(*sink));
+	sink->ctx = t;
+	sink->goroutine = group_row;
+	sink->warn = count_warning;
+}
+
+static void tally_free(struct tally *t)
+{
+	hashmap_free(&t->stacks);
+	strbuf_release(&t->scratch);
+}
+
+/* A goroutine block with its id cut out: "goroutine " + id + rest. */
+struct templ {
+	char *rest;               /* from " [" to the end of the block, "\n" included */
+	size_t len;
+};
+
+struct templates {
+	struct templ *t;
+	size_t n, cap;
+	unsigned files, skipped;
+};
+
+/* Does line (len bytes) start "goroutine DIGITS ["? Returns the offset of " [". */
+static size_t header_rest(const char *line, size_t len)
+{
+	size_t i = 10;
+
+	if (len < 13 || memcmp(line, "goroutine ", 10) || line[i] < '0' || line[i] > '9')
+		return 0;
+	while (i < len && line[i] >= '0' && line[i] <= '9')
+		i++;
+	return i + 1 < len && line[i] == ' ' && line[i + 1] == '[' ? i : 0;
+}
+
+static void templ_add(struct templates *ts, const char *rest, size_t len)
+{
+	if (ts->n == ts->cap) {
+		ts->cap = ts->cap ? ts->cap * 2 : 64;
+		ts->t = xreallocarray(ts->t, ts->cap, sizeof(*ts->t));
+	}
+	ts->t[ts->n].rest = xmalloc(len);
+	memcpy(ts->t[ts->n].rest, rest, len);
+	ts->t[ts->n].len = len;
+	ts->n++;
+}
+
+/* Cuts text (LF only) into goroutine blocks: a header line up to a blank line. */
+static void templ_split(struct templates *ts, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len, *block = NULL;
+	size_t rest_off = 0;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		size_t r = header_rest(p, n);
+
+		if (block && (n == 0 || r)) {
+			templ_add(ts, block + rest_off, (size_t)(p - block) - rest_off);
+			block = NULL;
+		}
+		if (r) {
+			block = p;
+			rest_off = r;
+		}
+		p += n + (nl != NULL);
+	}
+	if (block && end > block && end[-1] == '\n')
+		templ_add(ts, block + rest_off, (size_t)(end - block) - rest_off);
+}
+
+/* The file without '\r', or NULL. */
+static char *read_lf(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	struct strbuf sb = STRBUF_INIT;
+	int c;
+
+	if (!f)
+		return NULL;
+	while ((c = getc(f)) != EOF)
+		if (c != '\r')
+			strbuf_addch(&sb, (char)c);
+	fclose(f);
+	return strbuf_detach(&sb, len);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every corpus file the parser reads cleanly, in name order (deterministic). */
+static int templ_load(struct templates *ts, const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, i;
+
+	if (!d) {
+		fprintf(stderr, "bench_goroutine: %s: cannot open the corpus directory\n", dir);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		names = xreallocarray(names, n + 1, sizeof(*names));
+		names[n++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), cmp_name);
+	for (i = 0; i < n; i++) {
+		struct strbuf path = STRBUF_INIT;
+		struct tally t;
+		struct sm_sink sink;
+		size_t len;
+		char *text;
+
+		strbuf_addf(&path, "%s/%s", dir, names[i]);
+		text = read_lf(path.buf, &len);
+		strbuf_release(&path);
+		free(names[i]);
+		if (!text)
+			continue;
+		tally_init(&t, &sink);
+		if (parse_goroutine_text(text, len, &sink) == 0 && !t.warnings && !t.truncated && t.goroutines) {
+			templ_split(ts, text, len);
+			ts->files++;
+		} else {
+			ts->skipped++;
+		}
+		tally_free(&t);
+		free(text);
+	}
+	free(names);
+	return ts->n ? 0 : -1;
+}
+
+/* Repeats the templates with fresh ids until about want bytes. */
+static char *generate(const struct templates *ts, size_t want, size_t *len)
+{
+	struct strbuf sb = STRBUF_INIT;
 	unsigned long id = 1;
 
-	while (n < want) {
-		unsigned long a = id % 60, b = id & 0xffffff, c = (id * 7) & 0xffffff;
-		unsigned long d = (id * 13) & 0xffffff, parent = id / 2 + 1;
-		int w;
+	strbuf_grow(&sb, want + 65536);
+	while (sb.len < want) {
+		const struct templ *t = &ts->t[(id - 1) % ts->n];
 
-		/* 3/4 client connections (read + write loops), 1/6 handlers on a
-		 * mutex, 1/12 pool workers. */
-		switch (id % 12) {
-		case 3:
-			w = snprintf(buf + n, cap - n, STACK3, id, a, parent);
-			break;
-		case 7:
-		case 11:
-			w = snprintf(buf + n, cap - n, STACK2, id, a, b, c, d, parent);
-			break;
-		default:
-			if (id % 2)
-				w = snprintf(buf + n, cap - n, STACK1, id, a, b, parent);
-			else
-				w = snprintf(buf + n, cap - n, STACK0, id, a, b, c, d, parent);
-			break;
-		}
-		if (w < 0 || (size_t)w >= cap - n)
-			break;
-		n += (size_t)w;
-		id++;
+		strbuf_addf(&sb, "goroutine %lu", id++);
+		strbuf_add(&sb, t->rest, t->len);
+		strbuf_addch(&sb, '\n');
 	}
-	return n;
+	return strbuf_detach(&sb, len);
 }
 
 static double now(void)
@@ -164,46 +261,58 @@ static int cmp_double(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-	size_t mib = argc > 1 ? (size_t)strtoul(argv[1], NULL, 10) : 100;
-	int runs = argc > 2 ? atoi(argv[2]) : 5, i;
-	size_t want = mib << 20, len;
-	char *buf;
-	double *mbps;
-	long before;
-	struct tally t = { 0, 0 };
+	const char *corpus = "tests/data/corpus/goroutine-debug2";
+	struct templates ts;
+	struct tally t;
 	struct sm_sink sink;
+	size_t mib, len, i;
+	double *mbps;
+	char *buf;
+	long before;
+	int runs, r;
 
-	if (mib == 0 || runs < 1 || runs > 100) {
-		fprintf(stderr, "usage: bench_goroutine [SIZE_MIB [RUNS]]\n");
+	if (argc > 2 && !strcmp(argv[1], "-c")) {
+		corpus = argv[2];
+		argc -= 2;
+		argv += 2;
+	}
+	mib = argc > 1 ? (size_t)strtoul(argv[1], NULL, 10) : 100;
+	runs = argc > 2 ? atoi(argv[2]) : 5;
+	if (mib == 0 || mib > 4096 || runs < 1 || runs > 100) {
+		fprintf(stderr, "usage: bench_goroutine [-c CORPUS_DIR] [SIZE_MIB [RUNS]]\n");
 		return 2;
 	}
-	buf = malloc(want + 4096);
-	mbps = calloc((size_t)runs, sizeof(*mbps));
-	if (!buf || !mbps) {
-		fprintf(stderr, "bench_goroutine: out of memory\n");
+	memset(&ts, 0, sizeof(ts));
+	if (templ_load(&ts, corpus) < 0) {
+		fprintf(stderr, "bench_goroutine: no goroutine found in %s\n", corpus);
 		return 1;
 	}
-	len = generate(buf, want + 4096, want);
+	buf = generate(&ts, mib << 20, &len);
+	mbps = xcalloc((size_t)runs, sizeof(*mbps));
 	before = max_rss_kib();
-	memset(&sink, 0, sizeof(sink));
-	sink.ctx = &t;
-	sink.goroutine = count_row;
-	for (i = 0; i < runs; i++) {
+	tally_init(&t, &sink);
+	for (r = 0; r < runs; r++) {
 		double t0;
 
-		t.goroutines = t.frames = 0;
+		tally_free(&t);
+		tally_init(&t, &sink);
 		t0 = now();
 		if (parse_goroutine_text(buf, len, &sink) != 0) {
 			fprintf(stderr, "bench_goroutine: parse failed\n");
 			return 1;
 		}
-		mbps[i] = (double)len / 1e6 / (now() - t0);
+		mbps[r] = (double)len / 1e6 / (now() - t0);
 	}
 	qsort(mbps, (size_t)runs, sizeof(*mbps), cmp_double);
-	printf("goroutines %llu frames %llu bytes %zu\n", (unsigned long long)t.goroutines,
-	       (unsigned long long)t.frames, len);
+	printf("templates %zu files %u skipped_files %u\n", ts.n, ts.files, ts.skipped);
+	printf("goroutines %llu frames %llu stacks %zu bytes %zu warnings %llu\n", (unsigned long long)t.goroutines,
+	       (unsigned long long)t.frames, t.stacks.count, len, (unsigned long long)t.warnings);
 	printf("best_mbps %.0f median_mbps %.0f\n", mbps[runs - 1], mbps[runs / 2]);
 	printf("rss_before_kib %ld rss_after_kib %ld\n", before, max_rss_kib());
+	tally_free(&t);
+	for (i = 0; i < ts.n; i++)
+		free(ts.t[i].rest);
+	free(ts.t);
 	free(buf);
 	free(mbps);
 	return 0;

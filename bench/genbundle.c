@@ -4,6 +4,7 @@
  *
  *   genbundle -o OUT [-f] [-s STEADY] [-n SNAPSHOTS] [-i INTERVAL_S]
  *             [-l LEAK] [-c CHURN_PCT] [-w TIME_WAIT_PCT] [-z LEVEL] [-q]
+ *             [-H HOSTNAME] [-t START]
  *
  *   -o OUT     the bundle to write (-f: overwrite an existing file)
  *   -s N       steady TCP connections (default 10000), spread over four
@@ -23,6 +24,10 @@
  *              by this host and sit in TIME_WAIT (inode 0) for 60 s
  *   -z LEVEL   zstd level (default 1, like the collector)
  *   -q         no description
+ *   -H NAME    the host's name (default gw-prod-07); its boot id is derived
+ *              from it, so bundles of one -H share process identities
+ *   -t START   wall time of the first snapshot, epoch seconds (default
+ *              2026-11-20T09:00:00Z); for series of periodic bundles
  *
  * Every member is in the exact format the kernel and the collector write
  * (see README.md "The bundle format"): manifest.json; per snapshot
@@ -285,6 +290,8 @@ struct scene {
 	/* clocks */
 	int64_t wall0_ns, boot_wall_ns;
 	uint64_t ctr_seed;
+	const char *host;          /* -H */
+	char boot_id[40];
 };
 
 static uint64_t new_inode(struct scene *sc)
@@ -1004,8 +1011,8 @@ static void manifest(struct scene *sc, struct strbuf *sb, int argc, char **argv,
 			  "\"tool\":\"sockmortem-collect\",\"tool_version\":\"0.1.0\","
 			  "\"generator\":\"bench/genbundle (synthetic)\",");
 	clock_json(sb, "started", sc->wall0_ns - 1500000, sc->wall0_ns - 1500000 - sc->boot_wall_ns);
-	strbuf_addstr(sb, ",\"host\":{\"hostname\":\"gw-prod-07\",\"boot_id\":\"0b5c9e7e-3f1a-4d2b-9a61-5be2f0c4d7a8\","
-			  "\"kernel_release\":\"6.1.0-28-amd64\",\"kernel_version\":\"#1 SMP PREEMPT_DYNAMIC Debian 6.1.119-1 (2024-11-22)\","
+	strbuf_addf(sb, ",\"host\":{\"hostname\":\"%s\",\"boot_id\":\"%s\",", sc->host, sc->boot_id);
+	strbuf_addstr(sb, "\"kernel_release\":\"6.1.0-28-amd64\",\"kernel_version\":\"#1 SMP PREEMPT_DYNAMIC Debian 6.1.119-1 (2024-11-22)\","
 			  "\"machine\":\"x86_64\",\"sysname\":\"Linux\",\"byte_order\":\"little\",\"clk_tck\":100,"
 			  "\"page_size\":4096,\"ncpu\":8,");
 	clock_json(sb, "clock", sc->wall0_ns - 1400000, sc->wall0_ns - 1400000 - sc->boot_wall_ns);
@@ -1039,7 +1046,7 @@ static void manifest(struct scene *sc, struct strbuf *sb, int argc, char **argv,
 static void usage(void)
 {
 	fprintf(stderr, "usage: genbundle -o OUT [-f] [-s STEADY] [-n SNAPSHOTS] [-i INTERVAL_S] [-l LEAK]\n"
-			"                 [-c CHURN_PCT] [-w TIME_WAIT_PCT] [-z LEVEL] [-q]\n");
+			"                 [-c CHURN_PCT] [-w TIME_WAIT_PCT] [-z LEVEL] [-q] [-H HOSTNAME] [-t START]\n");
 	exit(2);
 }
 
@@ -1086,6 +1093,7 @@ int main(int argc, char **argv)
 	const char *out = NULL;
 	char *err = NULL, name[96];
 	int ch, force = 0, quiet = 0, level = 1, s;
+	long start_s = 0;
 	int64_t k;
 	struct tm t0;
 
@@ -1096,7 +1104,7 @@ int main(int argc, char **argv)
 	sc.leak_per = 5;
 	sc.churn_pct = 1;
 	sc.tw_pct = 50;
-	while ((ch = getopt(argc, argv, "o:fs:n:i:l:c:w:z:qh")) != -1) {
+	while ((ch = getopt(argc, argv, "o:fs:n:i:l:c:w:z:qhH:t:")) != -1) {
 		switch (ch) {
 		case 'o': out = optarg; break;
 		case 'f': force = 1; break;
@@ -1108,6 +1116,8 @@ int main(int argc, char **argv)
 		case 'w': sc.tw_pct = opt_double(optarg, 0, 100); break;
 		case 'z': level = (int)opt_long(optarg, 1); break;
 		case 'q': quiet = 1; break;
+		case 'H': sc.host = optarg; break;
+		case 't': start_s = opt_long(optarg, 1); break;
 		default: usage();
 		}
 	}
@@ -1119,7 +1129,24 @@ int main(int argc, char **argv)
 	t0.tm_mon = 10;
 	t0.tm_mday = 20;
 	t0.tm_hour = 9;
-	sc.wall0_ns = (int64_t)timegm(&t0) * 1000000000 + 123456789;
+	sc.wall0_ns = (start_s ? (int64_t)start_s : (int64_t)timegm(&t0)) * 1000000000 + 123456789;
+	if (!sc.host || strcspn(sc.host, "\"\\") != strlen(sc.host))
+		sc.host = "gw-prod-07";
+	if (!strcmp(sc.host, "gw-prod-07")) {
+		snprintf(sc.boot_id, sizeof(sc.boot_id), "0b5c9e7e-3f1a-4d2b-9a61-5be2f0c4d7a8");
+	} else {
+		/* a stable boot id per host name */
+		uint64_t h = mix64(0x9e3779b97f4a7c15ULL), h2;
+		const char *c;
+
+		for (c = sc.host; *c; c++)
+			h = mix64(h ^ (unsigned char)*c);
+		h2 = mix64(h);
+		snprintf(sc.boot_id, sizeof(sc.boot_id), "%08llx-%04llx-4%03llx-a%03llx-%012llx",
+			 (unsigned long long)(h >> 32), (unsigned long long)(h >> 16 & 0xffff),
+			 (unsigned long long)(h & 0xfff), (unsigned long long)(h2 >> 52),
+			 (unsigned long long)(h2 & 0xffffffffffffULL));
+	}
 	sc.boot_wall_ns = sc.wall0_ns - (int64_t)3 * 86400 * 1000000000 - 417000000000LL;
 	sc.ctr_seed = 42;
 	scene_init(&sc);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "redact.h"
 #include "strbuf.h"
 
 #define TAR_BLOCK 512
@@ -42,6 +43,10 @@ struct bundle_writer {
 	unsigned char *chunk;
 	size_t chunk_len;
 	char error[256];
+	/* --redact: how the member is rewritten, and what awaits rewriting. */
+	const struct redact *redact;
+	enum redact_kind rkind;
+	struct strbuf rpending;
 };
 
 static int bw_fail(struct bundle_writer *bw, const char *what, int err)
@@ -115,6 +120,12 @@ struct bundle_writer *bw_open(const struct bw_options *opt, char **err)
 		goto fail;
 	}
 	bw->is_regular = !fstat(bw->fd, &st) && S_ISREG(st.st_mode);
+	/* --force keeps an existing file's mode: a bundle is never readable
+	 * by others, whatever was there before. */
+	if (bw->is_regular && (st.st_mode & 077) && fchmod(bw->fd, 0600) < 0) {
+		strbuf_addf(&msg, "cannot make '%s' mode 0600: %s", opt->path, strerror(errno));
+		goto fail;
+	}
 	bw->sync = opt->sync && bw->is_regular;
 	bw->max_size = opt->max_size;
 	bw->reserve = opt->reserve;
@@ -262,10 +273,12 @@ int bw_member_begin(struct bundle_writer *bw, const char *name, int64_t mtime)
 	bw->mtime = mtime;
 	bw->parts = 0;
 	bw->chunk_len = 0;
+	bw->rkind = bw->redact ? redact_member_kind(bw->redact, name) : REDACT_COPY;
+	strbuf_reset(&bw->rpending);
 	return 0;
 }
 
-int bw_member_write(struct bundle_writer *bw, const void *buf, size_t len)
+static int bw_write_raw(struct bundle_writer *bw, const void *buf, size_t len)
 {
 	const unsigned char *p = buf;
 
@@ -287,12 +300,54 @@ int bw_member_write(struct bundle_writer *bw, const void *buf, size_t len)
 	return 0;
 }
 
+/* Redacts the first n pending bytes and writes them out. */
+static int bw_redact_flush(struct bundle_writer *bw, size_t n)
+{
+	struct strbuf out = STRBUF_INIT;
+	int r;
+
+	/* A capture that cannot be rewritten is left out, never leaked. */
+	if (redact_member(bw->redact, bw->rkind, bw->rpending.buf, n, &out) < 0)
+		strbuf_reset(&out);
+	r = bw_write_raw(bw, out.buf, out.len);
+	strbuf_release(&out);
+	memmove(bw->rpending.buf, bw->rpending.buf + n, bw->rpending.len - n);
+	bw->rpending.len -= n;
+	bw->rpending.buf[bw->rpending.len] = '\0';
+	return r;
+}
+
+/*
+ * Line-based members (tables, tool output) are redacted a line at a time
+ * as they stream, so memory stays bounded; argv and captures are small
+ * and rewritten whole at the end.
+ */
+int bw_member_write(struct bundle_writer *bw, const void *buf, size_t len)
+{
+	const char *nl;
+
+	if (bw->rkind == REDACT_COPY)
+		return bw_write_raw(bw, buf, len);
+	if (bw->dead || !bw->name)
+		return -1;
+	strbuf_add(&bw->rpending, buf, len);
+	if (bw->rkind != REDACT_TEXT && bw->rkind != REDACT_PROCNET)
+		return 0;
+	nl = memrchr(bw->rpending.buf, '\n', bw->rpending.len);
+	if (nl)
+		return bw_redact_flush(bw, (size_t)(nl - bw->rpending.buf) + 1);
+	/* A line longer than a chunk is cut: nothing we redact spans 4 MiB. */
+	return bw->rpending.len >= BW_CHUNK ? bw_redact_flush(bw, bw->rpending.len) : 0;
+}
+
 int bw_member_end(struct bundle_writer *bw)
 {
 	int r;
 
 	if (bw->dead || !bw->name)
 		return -1;
+	if (bw->rkind != REDACT_COPY && bw->rpending.len && (r = bw_redact_flush(bw, bw->rpending.len)) != 0)
+		return r;
 	if (bw->parts)
 		r = bw_emit_part(bw);
 	else
@@ -366,7 +421,13 @@ void bw_free(struct bundle_writer *bw)
 	free(bw->out);
 	free(bw->chunk);
 	free(bw->name);
+	strbuf_release(&bw->rpending);
 	free(bw);
+}
+
+void bw_set_redact(struct bundle_writer *bw, const struct redact *r)
+{
+	bw->redact = r;
 }
 
 uint64_t bw_bytes_written(const struct bundle_writer *bw)

@@ -50,6 +50,14 @@ int bw_add(struct bundle_writer *bw, const char *name, int64_t mtime,
 int bw_add_reserved(struct bundle_writer *bw, const char *name, int64_t mtime,
 		    const void *buf, size_t len);
 
+/*
+ * --redact: from now on every member is rewritten by lib/redact.c as its
+ * name says (redact_member_kind); r is borrowed and must outlive bw. A
+ * capture segment that cannot be rewritten is written empty.
+ */
+struct redact;
+void bw_set_redact(struct bundle_writer *bw, const struct redact *r);
+
 /* Ends the zstd frame, writes and (optionally) syncs it. */
 int bw_end_frame(struct bundle_writer *bw);
 /* Writes the tar end-of-archive blocks, ends the frame, closes the file. */

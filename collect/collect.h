@@ -51,6 +51,8 @@ struct collect_options {
 	unsigned pcap_snaplen;
 	int pcap_payload;
 	uint64_t pcap_segment;
+	int redact;               /* --redact: secrets out of argv and text */
+	int redact_ips;           /* --redact-ips: IP addresses pseudonymised too */
 };
 
 struct clock_set {
@@ -70,6 +72,7 @@ struct collector {
 	int cut;                  /* the bundle hit --max-size */
 	struct capture *capture;  /* --pcap, when it could start */
 	char capture_error[512];  /* why it could not */
+	struct redact *redact;    /* --redact: the bundle's key (NULL without) */
 };
 
 /* A record of what could not be read in one snapshot. */

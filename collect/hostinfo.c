@@ -18,6 +18,7 @@
 #include "json.h"
 #include "numparse.h"
 #include "pprof.h"
+#include "redact.h"
 
 static const char *const hostinfo_sysctls[] = {
 	"net/ipv4/ip_local_port_range",
@@ -144,6 +145,47 @@ static void manifest_host(struct strbuf *sb)
 	free(boot_id);
 }
 
+/*
+ * With --redact our own argv is redacted like any process's ("--pprof
+ * http://user:pw@..."); the bundle writer then redacts the text of the
+ * whole manifest, but it cannot see that "--secret x" makes x a secret.
+ */
+static void manifest_arg(struct strbuf *sb, const struct redact *r, int argc, char **argv, int i)
+{
+	char **red;
+	int k;
+
+	if (!r) {
+		json_cstr(sb, argv[i]);
+		return;
+	}
+	red = xreallocarray(NULL, (size_t)argc, sizeof(*red));
+	redact_argv_vec(r, argc, argv, red);
+	json_cstr(sb, red[i]);
+	for (k = 0; k < argc; k++)
+		free(red[k]);
+	free(red);
+}
+
+/* What --redact did, and a public id of its key (the key is never written). */
+static void manifest_redaction(struct strbuf *sb, const struct collector *c)
+{
+	char id[17];
+
+	json_key(sb, "redaction", 0);
+	if (!c->redact) {
+		strbuf_addstr(sb, "null");
+		return;
+	}
+	redact_key_id(c->redact, id);
+	strbuf_addch(sb, '{');
+	json_kv_bool(sb, "args", 1, 1);
+	json_kv_bool(sb, "ips", c->redact->ips, 0);
+	json_kv_str(sb, "key_id", id, 0);
+	json_kv_str(sb, "by", "sockmortem-collect", 0);
+	strbuf_addch(sb, '}');
+}
+
 static void manifest_collector(struct strbuf *sb, struct collector *c, int argc, char **argv)
 {
 	char *status = read_small("/proc/self/status");
@@ -166,11 +208,12 @@ static void manifest_collector(struct strbuf *sb, struct collector *c, int argc,
 	for (i = 0; i < argc; i++) {
 		if (i)
 			strbuf_addch(sb, ',');
-		json_cstr(sb, argv[i]);
+		manifest_arg(sb, c->redact, argc, argv, i);
 	}
 	strbuf_addstr(sb, "]}");
 	free(status);
 }
+
 
 static void manifest_options(struct strbuf *sb, const struct collect_options *o)
 {
@@ -212,6 +255,8 @@ static void manifest_options(struct strbuf *sb, const struct collect_options *o)
 	json_kv_str(sb, "pcap_iface", o->pcap_iface, 0);
 	json_kv_u64(sb, "pcap_snaplen", o->pcap_snaplen, 0);
 	json_kv_bool(sb, "pcap_payload", o->pcap_payload, 0);
+	json_kv_bool(sb, "redact", o->redact, 0);
+	json_kv_bool(sb, "redact_ips", o->redact_ips, 0);
 	json_key(sb, "attach", 0);
 	strbuf_addch(sb, '[');
 	for (i = 0; i < o->nattach; i++) {
@@ -239,6 +284,7 @@ int hostinfo_write_manifest(struct collector *c, int argc, char **argv)
 	manifest_host(&sb);
 	manifest_collector(&sb, c, argc, argv);
 	manifest_options(&sb, c->opt);
+	manifest_redaction(&sb, c);
 	if (c->opt->pcap_filter) {
 		json_kv_str(&sb, "pcap_status", c->capture ? "capturing" : "failed", 0);
 		json_kv_str(&sb, "pcap_error", c->capture ? NULL : c->capture_error, 0);

@@ -24,6 +24,7 @@
 #include "json.h"
 #include "numparse.h"
 #include "pprof.h"
+#include "redact.h"
 
 #define EXIT_USAGE 2
 #define EXIT_FAILED 1
@@ -82,6 +83,10 @@ static const char usage_text[] =
 "                          packet is cut after its TCP/UDP header: no user data\n"
 "      --pcap-segment SIZE rotate capture segments at SIZE (default 16M); they\n"
 "                          count against --max-size\n"
+"      --redact            hash secrets in command lines and text (--password=...,\n"
+"                          token=..., URL credentials) so the bundle can be shared\n"
+"      --redact-ips        --redact, and map IP addresses to stable pseudonyms in\n"
+"                          tables, tool output and packet headers (ports kept)\n"
 "  -f, --force             overwrite FILE if it exists\n"
 "  -q, --quiet             no progress or summary on stderr\n"
 "  -h, --help              this help\n"
@@ -99,6 +104,7 @@ enum {
 	OPT_MAX_SIZE, OPT_READ_TIMEOUT, OPT_LEVEL, OPT_NO_SYNC, OPT_KTHREADS,
 	OPT_PPROF, OPT_PPROF_EVERY, OPT_PPROF_DEBUG2_MAX, OPT_PPROF_TIMEOUT, OPT_PPROF_MAX, OPT_ATTACH,
 	OPT_PCAP, OPT_PCAP_IFACE, OPT_PCAP_SNAPLEN, OPT_PCAP_PAYLOAD, OPT_PCAP_SEGMENT,
+	OPT_REDACT, OPT_REDACT_IPS,
 };
 
 static const struct option long_options[] = {
@@ -128,6 +134,8 @@ static const struct option long_options[] = {
 	{ "pcap-snaplen", required_argument, NULL, OPT_PCAP_SNAPLEN },
 	{ "pcap-payload", no_argument, NULL, OPT_PCAP_PAYLOAD },
 	{ "pcap-segment", required_argument, NULL, OPT_PCAP_SEGMENT },
+	{ "redact", no_argument, NULL, OPT_REDACT },
+	{ "redact-ips", no_argument, NULL, OPT_REDACT_IPS },
 	{ "force", no_argument, NULL, 'f' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -256,6 +264,8 @@ static int parse_options(int argc, char **argv, struct collect_options *o)
 			    o->pcap_segment > (1u << 30))
 				return bad_value("--pcap-segment (64K to 1G)", optarg);
 			break;
+		case OPT_REDACT: o->redact = 1; break;
+		case OPT_REDACT_IPS: o->redact = o->redact_ips = 1; break;
 		case OPT_ATTACH:
 			o->attach = xreallocarray(o->attach, o->nattach + 1, sizeof(*o->attach));
 			o->attach[o->nattach++] = optarg;
@@ -304,6 +314,19 @@ static void options_free(struct collect_options *o)
 	free(o->attach);
 	pprof_free(o->pprof);
 	o->pprof = NULL;
+}
+
+/* --redact: a fresh key for this bundle, which is never written anywhere. */
+static int redact_start(struct collector *c)
+{
+	c->redact = xcalloc(1, sizeof(*c->redact));
+	c->redact->ips = c->opt->redact_ips;
+	if (redact_random_key(c->redact->key) < 0) {
+		fprintf(stderr, "sockmortem-collect: --redact: no random key (getrandom and /dev/urandom failed)\n");
+		return -1;
+	}
+	bw_set_redact(c->bw, c->redact);
+	return 0;
 }
 
 /* Low CPU and IO priority: we run on hosts that are already in trouble. */
@@ -450,6 +473,11 @@ int main(int argc, char **argv)
 		options_free(&opt);
 		return EXIT_USAGE;
 	}
+	if (opt.redact && redact_start(&c) < 0) {
+		bw_free(c.bw);
+		options_free(&opt);
+		return EXIT_USAGE;
+	}
 	install_signals();
 	lower_priority();
 	c.guard = guard_new(opt.read_timeout_ms, 8);
@@ -488,6 +516,7 @@ int main(int argc, char **argv)
 	capture_free(c.capture);
 	guard_free(c.guard);
 	bw_free(c.bw);
+	free(c.redact);
 	options_free(&opt);
 	return status;
 }

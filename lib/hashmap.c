@@ -6,7 +6,6 @@
 
 #include "strbuf.h"
 
-/* Slot layout: [state u8][klen u16][key key_max][pad][value]. */
 #define SLOT_EMPTY 0
 #define SLOT_FULL 1
 #define SLOT_TOMB 2
@@ -31,9 +30,44 @@ uint64_t hash_bytes(const void *data, size_t len)
 	return h;
 }
 
+/*
+ * The table's own hash, 8 bytes at a time (hash_bytes above goes a byte
+ * at a time and its values are stored in databases, so it cannot change).
+ * The loader does tens of millions of lookups per bundle: this one and
+ * the fingerprint in each slot are what keep them cheap.
+ */
+static uint32_t map_hash(const void *key, size_t len)
+{
+	const unsigned char *p = key;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ (uint64_t)len, w;
+
+	while (len >= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+		h ^= h >> 29;
+		p += 8;
+		len -= 8;
+	}
+	if (len) {
+		w = 0;
+		memcpy(&w, p, len);
+		h = (h ^ w) * 0x94d049bb133111ebULL;
+		h ^= h >> 32;
+	}
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebULL;
+	h ^= h >> 31;
+	return (uint32_t)h;
+}
+
+/* Slot layout: [state u8][pad u8][klen u16][hash u32][key key_max][pad][value]. */
+#define SLOT_KEY 8
+
 static size_t val_offset(const struct hashmap *m)
 {
-	return (3 + m->key_max + 7) & ~(size_t)7;
+	return (SLOT_KEY + m->key_max + 7) & ~(size_t)7;
 }
 
 void hashmap_init(struct hashmap *m, size_t key_max, size_t val_size)
@@ -51,6 +85,17 @@ void hashmap_free(struct hashmap *m)
 	m->cap = m->count = m->tombs = 0;
 }
 
+void hashmap_clear(struct hashmap *m)
+{
+	size_t i;
+
+	/* Only the state bytes: a map refilled every snapshot keeps its size
+	 * instead of growing again from nothing. */
+	for (i = 0; i < m->cap; i++)
+		m->slots[i * m->slot_size] = SLOT_EMPTY;
+	m->count = m->tombs = 0;
+}
+
 static unsigned char *slot_at(const struct hashmap *m, size_t i)
 {
 	return m->slots + i * m->slot_size;
@@ -59,20 +104,27 @@ static unsigned char *slot_at(const struct hashmap *m, size_t i)
 static uint16_t slot_klen(const unsigned char *s)
 {
 	uint16_t k;
-	memcpy(&k, s + 1, 2);
+	memcpy(&k, s + 2, 2);
 	return k;
 }
 
-static int slot_matches(const struct hashmap *m, const unsigned char *s, const void *key, size_t klen)
+static uint32_t slot_hash(const unsigned char *s)
 {
-	(void)m;
-	return s[0] == SLOT_FULL && slot_klen(s) == klen && !memcmp(s + 3, key, klen);
+	uint32_t h;
+	memcpy(&h, s + 4, 4);
+	return h;
 }
 
+static int slot_matches(const unsigned char *s, uint32_t h, const void *key, size_t klen)
+{
+	return s[0] == SLOT_FULL && slot_hash(s) == h && slot_klen(s) == klen && !memcmp(s + SLOT_KEY, key, klen);
+}
+
+/* Moves every entry into a table of newcap slots; no key is hashed again. */
 static void hashmap_resize(struct hashmap *m, size_t newcap)
 {
 	struct hashmap old = *m;
-	size_t i;
+	size_t i, mask = newcap - 1;
 
 	m->slots = xcalloc(newcap, m->slot_size);
 	m->cap = newcap;
@@ -80,11 +132,14 @@ static void hashmap_resize(struct hashmap *m, size_t newcap)
 	m->tombs = 0;
 	for (i = 0; i < old.cap; i++) {
 		unsigned char *s = slot_at(&old, i);
-		int is_new;
+		size_t j;
 
 		if (s[0] != SLOT_FULL)
 			continue;
-		memcpy(hashmap_put(m, s + 3, slot_klen(s), &is_new), s + val_offset(m), m->val_size);
+		for (j = slot_hash(s) & mask; slot_at(m, j)[0] != SLOT_EMPTY; j = (j + 1) & mask)
+			;
+		memcpy(slot_at(m, j), s, m->slot_size);
+		m->count++;
 	}
 	free(old.slots);
 }
@@ -92,16 +147,18 @@ static void hashmap_resize(struct hashmap *m, size_t newcap)
 void *hashmap_get(struct hashmap *m, const void *key, size_t klen)
 {
 	size_t i, mask;
+	uint32_t h;
 
 	if (!m->cap || klen > m->key_max)
 		return NULL;
 	mask = m->cap - 1;
-	for (i = hash_bytes(key, klen) & mask;; i = (i + 1) & mask) {
+	h = map_hash(key, klen);
+	for (i = h & mask;; i = (i + 1) & mask) {
 		unsigned char *s = slot_at(m, i);
 
 		if (s[0] == SLOT_EMPTY)
 			return NULL;
-		if (slot_matches(m, s, key, klen))
+		if (slot_matches(s, h, key, klen))
 			return s + val_offset(m);
 	}
 }
@@ -111,13 +168,18 @@ void *hashmap_put(struct hashmap *m, const void *key, size_t klen, int *is_new)
 	size_t i, mask;
 	unsigned char *tomb = NULL;
 	uint16_t k16 = (uint16_t)klen;
+	uint32_t h;
 
 	if (klen > m->key_max || klen > 65535)
 		abort();   /* a caller bug: keys are built by our own code */
-	if ((m->count + m->tombs + 1) * 4 >= m->cap * 3)
+	/* Tombstones lengthen every probe as much as live entries do: a map
+	 * with steady churn (sockets come and go every snapshot) is rebuilt
+	 * once they fill a quarter of it, not only when it is 3/4 full. */
+	if ((m->count + m->tombs + 1) * 4 >= m->cap * 3 || m->tombs * 4 > m->cap)
 		hashmap_resize(m, m->cap ? (m->count * 4 >= m->cap ? m->cap * 2 : m->cap) : 64);
 	mask = m->cap - 1;
-	for (i = hash_bytes(key, klen) & mask;; i = (i + 1) & mask) {
+	h = map_hash(key, klen);
+	for (i = h & mask;; i = (i + 1) & mask) {
 		unsigned char *s = slot_at(m, i);
 
 		if (s[0] == SLOT_EMPTY) {
@@ -126,8 +188,10 @@ void *hashmap_put(struct hashmap *m, const void *key, size_t klen, int *is_new)
 				m->tombs--;
 			}
 			s[0] = SLOT_FULL;
-			memcpy(s + 1, &k16, 2);
-			memcpy(s + 3, key, klen);
+			s[1] = 0;
+			memcpy(s + 2, &k16, 2);
+			memcpy(s + 4, &h, 4);
+			memcpy(s + SLOT_KEY, key, klen);
 			memset(s + val_offset(m), 0, m->val_size);
 			m->count++;
 			*is_new = 1;
@@ -135,7 +199,7 @@ void *hashmap_put(struct hashmap *m, const void *key, size_t klen, int *is_new)
 		}
 		if (s[0] == SLOT_TOMB && !tomb)
 			tomb = s;
-		else if (slot_matches(m, s, key, klen)) {
+		else if (slot_matches(s, h, key, klen)) {
 			*is_new = 0;
 			return s + val_offset(m);
 		}
@@ -161,7 +225,7 @@ void *hashmap_next(struct hashmap *m, size_t *pos, const void **key, size_t *kle
 
 		if (s[0] == SLOT_FULL) {
 			if (key)
-				*key = s + 3;
+				*key = s + SLOT_KEY;
 			if (klen)
 				*klen = slot_klen(s);
 			return s + val_offset(m);

@@ -30,6 +30,8 @@ void *hashmap_get(struct hashmap *m, const void *key, size_t klen);
 /* The value for key, inserted zero-filled if new (*is_new says which). */
 void *hashmap_put(struct hashmap *m, const void *key, size_t klen, int *is_new);
 int hashmap_del(struct hashmap *m, const void *key, size_t klen);
+/* Empties the map but keeps its table: for maps refilled every round. */
+void hashmap_clear(struct hashmap *m);
 
 /* Iteration: start with *pos = 0; returns the next value or NULL. It is
  * safe to delete the entry just returned. */

@@ -21,6 +21,18 @@ int num_u64(const char *s, size_t len, int base, uint64_t *out)
 
 	if (!len || base < 2 || base > 16)
 		return -1;
+	/* The loaders' hottest call: up to 15 hex or 19 decimal digits cannot
+	 * overflow, so they skip the division of the check below. */
+	if ((base == 16 && len <= 15) || (base == 10 && len <= 19)) {
+		for (i = 0; i < len; i++) {
+			int d = digit_value(s[i]);
+			if (d >= base)
+				return -1;
+			v = v * (uint64_t)base + (uint64_t)d;
+		}
+		*out = v;
+		return 0;
+	}
 	for (i = 0; i < len; i++) {
 		int d = digit_value(s[i]);
 		if (d >= base)

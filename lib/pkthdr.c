@@ -95,6 +95,11 @@ static size_t ipv6_chain(const unsigned char *f, size_t off, size_t caplen, int 
 	return off;
 }
 
+size_t pkthdr_ip_offset(int dlt, const unsigned char *frame, size_t caplen, int *ipver)
+{
+	return link_len(dlt, frame, caplen, ipver);
+}
+
 size_t pkthdr_len(int dlt, const unsigned char *f, size_t caplen)
 {
 	int ipver, proto;

@@ -29,4 +29,11 @@
  */
 size_t pkthdr_len(int dlt, const unsigned char *frame, size_t caplen);
 
+/*
+ * Offset of the IP header in frame and its version in *ipver (4 or 6; 0
+ * when the frame is not IP or too short to say). For a link type not
+ * listed above, 0 with *ipver 0.
+ */
+size_t pkthdr_ip_offset(int dlt, const unsigned char *frame, size_t caplen, int *ipver);
+
 #endif

@@ -90,7 +90,13 @@ CREATE TABLE IF NOT EXISTS sockets (
     unix_path      TEXT,
     uid            INTEGER,
     first_snapshot INTEGER NOT NULL,
-    last_snapshot  INTEGER NOT NULL
+    last_snapshot  INTEGER NOT NULL,
+    -- The same connection's previous identity: a TIME_WAIT (or orphaned
+    -- FIN_WAIT2) minisocket has no inode, so it is a new row, linked here to
+    -- the inode socket with its 4-tuple that was in the snapshot before and
+    -- is gone in the one where this appears. Added after v1 shipped: db.c
+    -- adds the column to older databases (ALTER TABLE), so keep it last.
+    prev_socket_id INTEGER
 );
 
 -- Socket state intervals: consecutive rows of one socket are its transitions.
@@ -228,4 +234,125 @@ CREATE TABLE IF NOT EXISTS goroutines (
     stack_id     INTEGER NOT NULL,
     created_by_goid INTEGER,
     labels       TEXT
+);
+
+-- History (issue 7). Per snapshot and process, the counts that would
+-- otherwise need the interval tables expanded (sockets x snapshots):
+-- written by ingest at each snapshot's end, so `trend` over months of
+-- bundles reads a few rows per snapshot instead of every socket. The size
+-- of process_samples, not of sockets x snapshots; only non-zero counts.
+-- process_id 0 = the whole host (every socket in the tables, owned or not).
+CREATE TABLE IF NOT EXISTS snapshot_counts (
+    snapshot_id INTEGER NOT NULL,
+    process_id  INTEGER NOT NULL,      -- 0: the host
+    name        TEXT NOT NULL,         -- a tcp state (ESTABLISHED, CLOSE_WAIT, TIME_WAIT, ...),
+                                       -- 'tcp' (all tcp), 'sockets' (host: every protocol), 'orphan_fds'
+    value       INTEGER NOT NULL,
+    PRIMARY KEY (snapshot_id, process_id, name)
+) WITHOUT ROWID;
+
+-- Regular files `load` has read (bundles, captures; not archive members):
+-- loading a directory again skips a file with the same path, size and
+-- mtime without reading it, and hashes only the others.
+CREATE TABLE IF NOT EXISTS loaded_files (
+    path      TEXT PRIMARY KEY,
+    size      INTEGER NOT NULL,
+    mtime_ns  INTEGER NOT NULL,
+    loaded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
+);
+
+-- Time-range lookups per host (trend --since, timeline start/exit).
+CREATE INDEX IF NOT EXISTS snapshots_host_wall ON snapshots(host, wall_ns);
+-- Socket fd -> owner by inode (v_socket_owners, the timeline's owners):
+-- without it each lookup scans every fd (timeline of 3,000 sockets x 120
+-- snapshots: 17 s, with it 1 s). Socket fds only: others have no inode.
+CREATE INDEX IF NOT EXISTS fds_inode ON fds(inode) WHERE inode IS NOT NULL;
+
+-- Packet captures (issue 5): one row per capture file or bundle segment,
+-- one per TCP connection seen in them, and the fixed-delay close clusters
+-- found among those connections (they feed the peer_timeout_close rule).
+CREATE TABLE IF NOT EXISTS captures (
+    id             INTEGER PRIMARY KEY,
+    source_id      INTEGER NOT NULL,
+    path           TEXT NOT NULL,      -- bundle member (pcap/seg-000001.pcap) or file
+    linktype       TEXT,               -- libpcap's name: EN10MB LINUX_SLL LINUX_SLL2 NULL RAW ...
+    packets        INTEGER NOT NULL DEFAULT 0,
+    tcp            INTEGER NOT NULL DEFAULT 0,  -- TCP segments decoded
+    non_tcp        INTEGER NOT NULL DEFAULT 0,  -- ARP, ICMP, UDP, non-first fragments
+    truncated      INTEGER NOT NULL DEFAULT 0,  -- caplen < wire length (headers-only: all)
+    cut            INTEGER NOT NULL DEFAULT 0,  -- skipped: captured bytes end inside the headers
+    malformed      INTEGER NOT NULL DEFAULT 0,  -- skipped: headers contradict themselves
+    kernel_dropped INTEGER,            -- drops during this segment (pcap_stats); NULL for files
+    if_dropped     INTEGER,
+    first_ns       INTEGER,
+    last_ns        INTEGER,
+    kernel_received INTEGER,           -- packets the kernel passed during this segment
+    collector_dropped INTEGER,         -- lost by the collector's queue (cumulative)
+    read_error     INTEGER NOT NULL DEFAULT 0,  -- the file ended on a corrupt record
+    wire_bytes     INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS tcp_conns (
+    id                  INTEGER PRIMARY KEY,
+    capture_id          INTEGER NOT NULL,   -- where its first segment was
+    source_id           INTEGER NOT NULL,
+    family              INTEGER NOT NULL,   -- 4 | 6
+    client_addr         TEXT NOT NULL,      -- the initiator (see init_rule)
+    client_port         INTEGER NOT NULL,
+    server_addr         TEXT NOT NULL,
+    server_port         INTEGER NOT NULL,
+    init_rule           TEXT NOT NULL,      -- syn | synack | port | first
+    first_ns            INTEGER NOT NULL,
+    last_ns             INTEGER NOT NULL,
+    syn_ns              INTEGER,
+    synack_ns           INTEGER,
+    closed_by           TEXT,               -- client | server | NULL: first FIN or RST
+    close_kind          TEXT,               -- fin | rst | NULL
+    close_ns            INTEGER,
+    client_fin_ns       INTEGER,
+    server_fin_ns       INTEGER,
+    client_rst_ns       INTEGER,
+    server_rst_ns       INTEGER,
+    client_fin_delay_ms REAL,               -- FIN time minus the last data (either side) before it
+    server_fin_delay_ms REAL,
+    client_retrans      INTEGER NOT NULL DEFAULT 0,
+    server_retrans      INTEGER NOT NULL DEFAULT 0,
+    client_zero_windows INTEGER NOT NULL DEFAULT 0,
+    server_zero_windows INTEGER NOT NULL DEFAULT 0,
+    client_bytes        INTEGER NOT NULL DEFAULT 0,  -- payload, retransmissions included
+    server_bytes        INTEGER NOT NULL DEFAULT 0,
+    end_reason          TEXT NOT NULL,      -- closed | open | evicted | reused
+    client_socket_id    INTEGER,            -- sockets.id of each end, when a snapshot saw it
+    server_socket_id    INTEGER,
+    client_pid          INTEGER,
+    server_pid          INTEGER,
+    state               TEXT,               -- syn_sent refused established half_closed closed reset
+    client_packets      INTEGER,
+    server_packets      INTEGER,
+    client_last_data_ns INTEGER,
+    server_last_data_ns INTEGER,
+    client_process_id   INTEGER,            -- processes.id behind client_pid / server_pid
+    server_process_id   INTEGER
+);
+CREATE INDEX IF NOT EXISTS tcp_conns_source ON tcp_conns(source_id);
+
+CREATE TABLE IF NOT EXISTS close_delays (
+    id          INTEGER PRIMARY KEY,
+    source_id   INTEGER NOT NULL,
+    closer_addr TEXT NOT NULL,
+    closer_port INTEGER,               -- the server port when the closer is the server, else NULL
+    closer_role TEXT NOT NULL,         -- client | server
+    peer_addr   TEXT NOT NULL,
+    peer_port   INTEGER,               -- the server port when the closer is the client, else NULL
+    delay_ms    REAL NOT NULL,         -- median FIN delay after the last data, in the cluster
+    spread_ms   REAL NOT NULL,         -- largest distance of a member from delay_ms
+    n           INTEGER NOT NULL,      -- connections in the cluster
+    n_total     INTEGER NOT NULL,      -- connections between that closer endpoint and peer
+    first_ns    INTEGER,               -- first and last close in the cluster
+    last_ns     INTEGER,
+    closer_pid  INTEGER,
+    peer_pid    INTEGER,
+    n_closed    INTEGER,               -- of n_total: closed first by the closer with a FIN after data
+    share       REAL,                  -- n / n_closed
+    tolerance_ms REAL                  -- half-width used for membership
 );

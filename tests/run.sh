@@ -53,6 +53,7 @@ done
 for dir in integration scenarios; do
 	for t in tests/$dir/*.sh; do
 		[ -f "$t" ] || continue
+		[ "$(basename "$t")" = lib.sh ] && continue     # sourced helpers, not a test
 		selected "$dir/$(basename "$t" .sh)" || continue
 		run_one "$dir/$(basename "$t" .sh)" sh "$t"
 	done

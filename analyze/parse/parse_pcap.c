@@ -19,7 +19,7 @@
  *   DLT_NULL        family(4) in the byte order of the capturing host
  *   DLT_LOOP        family(4) in network byte order (OpenBSD)
  *                   family: AF_INET 2; AF_INET6 24 (Net/OpenBSD), 28
- *                   (FreeBSD), 30 (Darwin). Either order is accepted: a
+ *                   (FreeBSD), 30 (Darwin), 10 (Linux writers). Either order is accepted: a
  *                   family never has bits in its upper half, so when it
  *                   does the value is swapped.
  *   DLT_RAW         the IP header, version in its first nibble
@@ -267,7 +267,7 @@ static enum pc_kind pc_bsd_family(const struct pc_cur *c, int *ver)
 	case 2:
 		*ver = 4;
 		return PC_TCP;
-	case 24: case 28: case 30:
+	case 10: case 24: case 28: case 30:
 		*ver = 6;
 		return PC_TCP;
 	default:
@@ -664,4 +664,9 @@ int parse_pcap(const char *buf, size_t len, const struct sm_sink *sink, struct p
 		return -1;
 	}
 	return parse_pcap_fp(f, sink, st);
+}
+
+const char *parse_pcap_linktype_name(int linktype)
+{
+	return linktype < 0 ? NULL : pcap_datalink_val_to_name(linktype);
 }

@@ -65,4 +65,7 @@ int parse_pcap(const char *buf, size_t len, const struct sm_sink *sink,
  */
 int parse_pcap_fp(FILE *f, const struct sm_sink *sink, struct pcap_stats_out *st);
 
+/* libpcap's name of a link type ("EN10MB", "LINUX_SLL2"); NULL if unknown. */
+const char *parse_pcap_linktype_name(int linktype);
+
 #endif

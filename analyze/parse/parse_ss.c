@@ -647,6 +647,20 @@ static void ss_emit(struct ss_parser *p, struct ss_sock *k)
 	}
 }
 
+/* ss Netids are short words: "nl", "p_raw", "v_str", "mptcp", "tipc". */
+static int ss_netid_plausible(const char *s, size_t n)
+{
+	size_t i;
+
+	if (!n || n > 16)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
 /* Netid, State, Recv-Q, Send-Q; returns the index of the local address. */
 static int ss_head_cols(struct ss_parser *p, const struct ss_fields *fs, struct ss_sock *k)
 {
@@ -656,6 +670,10 @@ static int ss_head_cols(struct ss_parser *p, const struct ss_fields *fs, struct 
 	k->nid = &ss_default_netid;
 	if (i) {
 		k->nid = ss_netid_find(fs->f[0], fs->fl[0]);
+		/* An unknown Netid is kept as the proto: only if it could be
+		 * one (a NUL there made proto "", found by fuzz_ss). */
+		if (!k->nid && !ss_netid_plausible(fs->f[0], fs->fl[0]))
+			return -1;
 		if (!k->nid) {
 			k->other.kind = SS_OTHER;
 			k->other.v4 = k->other.v6 = ss_dup(p, fs->f[0], fs->fl[0]);

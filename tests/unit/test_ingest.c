@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "db.h"
 #include "ingest.h"
@@ -546,6 +547,110 @@ static void test_rollback_reset(void **state)
 	assert_int_equal(qi("SELECT count(*) FROM processes WHERE comm = 'doomed'"), 0);
 }
 
+/*
+ * A connection closed by this host: its inode socket goes ESTABLISHED ->
+ * FIN_WAIT2 and is replaced by an inode-less TIME_WAIT minisocket with the
+ * same 4-tuple. Source "ffff", five snapshots:
+ *   A  inode 4001  10.0.0.1:40100 -> 10.0.0.2:80  EST at 1, FIN_WAIT2 at 2;
+ *      TIME_WAIT (inode 0) at 3..4, gone at 5: linked to A
+ *   B  inode 4002  10.0.0.1:40101 -> 10.0.0.2:80  EST at 1, gone at 2;
+ *      TIME_WAIT with its tuple only at 3: a snapshot apart, not linked
+ *   C  inode 4003  10.0.0.1:40102 -> 10.0.0.2:80  EST 1..5, and a TIME_WAIT
+ *      with its tuple in another namespace at 2: C is still there, not linked
+ * Runs last: it adds a source the tests above do not expect.
+ */
+static void test_time_wait_link(void **state)
+{
+	struct ingest_source_info si = source_info("bundle", "ffff", "boot-3");
+	struct sm_socket_row r;
+	int64_t a, b, c, tw_a, tw_b, s;
+
+	(void)state;
+	assert_int_equal(ingest_source_begin(fx.ing, &si), 0);
+	for (s = 1; s <= 5; s++) {
+		snapshot_begin(s);
+		if (s == 1)
+			sock("ESTABLISHED", 4001, "10.0.0.1", 40100, "10.0.0.2", 80);
+		if (s == 2)
+			sock("FIN_WAIT2", 4001, "10.0.0.1", 40100, "10.0.0.2", 80);
+		if (s == 3 || s == 4)
+			sock("TIME_WAIT", 0, "10.0.0.1", 40100, "10.0.0.2", 80);
+		if (s == 1)
+			sock("ESTABLISHED", 4002, "10.0.0.1", 40101, "10.0.0.2", 80);
+		if (s == 3)
+			sock("TIME_WAIT", 0, "10.0.0.1", 40101, "10.0.0.2", 80);
+		sock("ESTABLISHED", 4003, "10.0.0.1", 40102, "10.0.0.2", 80);
+		if (s == 2) {
+			sm_socket_row_init(&r);
+			r.proto = "tcp";
+			r.state = "TIME_WAIT";
+			r.local_addr = "10.0.0.1";
+			r.local_port = 40102;
+			r.remote_addr = "10.0.0.2";
+			r.remote_port = 80;
+			assert_int_equal(ingest_socket(fx.ing, 4026532000LL, &r), 0);
+		}
+		assert_int_equal(ingest_snapshot_end(fx.ing), 0);
+	}
+	assert_int_equal(ingest_source_end(fx.ing, 1, "count"), 0);
+
+	a = qi("SELECT id FROM sockets WHERE inode = 4001");
+	b = qi("SELECT id FROM sockets WHERE inode = 4002");
+	c = qi("SELECT id FROM sockets WHERE inode = 4003");
+	tw_a = qi("SELECT id FROM sockets WHERE inode = 0 AND local_port = 40100 AND remote_addr = '10.0.0.2'");
+	tw_b = qi("SELECT id FROM sockets WHERE inode = 0 AND local_port = 40101 AND remote_addr = '10.0.0.2'");
+	assert_true(a > 0 && b > 0 && c > 0 && tw_a > 0 && tw_b > 0);
+	assert_int_equal(qi("SELECT prev_socket_id FROM sockets WHERE id = %lld", (long long)tw_a), a);
+	assert_int_equal(qi("SELECT count(*) FROM sockets WHERE prev_socket_id IS NOT NULL"
+			    " AND source_id = (SELECT id FROM sources WHERE sha256 = 'ffff')"), 1);
+	assert_int_equal(qi("SELECT count(*) FROM sockets WHERE prev_socket_id = %lld", (long long)b), 0);
+	assert_int_equal(qi("SELECT count(*) FROM sockets WHERE prev_socket_id = %lld", (long long)c), 0);
+
+	/* the connection reads ESTABLISHED -> FIN_WAIT2 -> TIME_WAIT -> gone */
+	s = qi("SELECT min(id) FROM snapshots WHERE source_id = (SELECT id FROM sources WHERE sha256 = 'ffff')");
+	assert_string_equal(qs("SELECT from_state, coalesce(to_state, 'gone'), seen_before - %lld,"
+			       " seen_after - %lld FROM v_transitions WHERE connection_id = %lld"
+			       " ORDER BY seen_before", (long long)s, (long long)s, (long long)a),
+			    "ESTABLISHED|FIN_WAIT2|0|1;FIN_WAIT2|TIME_WAIT|1|2;TIME_WAIT|gone|3|4");
+	assert_int_equal(qi("SELECT count(*) FROM v_transitions WHERE socket_id = %lld AND to_state IS NULL",
+			    (long long)a), 0);
+	/* the unlinked one still just goes */
+	assert_string_equal(qs("SELECT from_state, coalesce(to_state, 'gone') FROM v_transitions"
+			       " WHERE socket_id = %lld", (long long)b), "ESTABLISHED|gone");
+}
+
+/* A database written before sockets.prev_socket_id existed gets it on open. */
+static void test_old_schema_migrated(void **state)
+{
+	char path[] = "/tmp/sm-test-ingest-XXXXXX", sql[256];
+	sqlite3 *db = NULL;
+	char *err = NULL;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	/* the v1 sockets table as it shipped */
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "PRAGMA application_id = %d; PRAGMA user_version = 1;", DB_APPLICATION_ID);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE sockets (id INTEGER PRIMARY KEY, source_id INTEGER NOT NULL,"
+				      " netns INTEGER, proto TEXT NOT NULL, inode INTEGER, local_addr TEXT,"
+				      " local_port INTEGER, remote_addr TEXT, remote_port INTEGER, unix_path TEXT,"
+				      " uid INTEGER, first_snapshot INTEGER NOT NULL, last_snapshot INTEGER NOT NULL);"
+				      " INSERT INTO sockets VALUES (1, 1, 0, 'tcp', 5, 'a', 1, 'b', 2, NULL, 0, 1, 1);",
+				      NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	if (db_open(path, DB_READWRITE, &db, &err) < 0)
+		fail_msg("db_open: %s", err);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM pragma_table_info('sockets')"
+				" WHERE name = 'prev_socket_id'", -1), 1);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM sockets WHERE prev_socket_id IS NULL", -1), 1);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM v_transitions", -1), 0);
+	db_close(db);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -562,6 +667,8 @@ int main(void)
 		cmocka_unit_test(test_fd_intervals),
 		cmocka_unit_test(test_reload_same_hash),
 		cmocka_unit_test(test_rollback_reset),
+		cmocka_unit_test(test_time_wait_link),
+		cmocka_unit_test(test_old_schema_migrated),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

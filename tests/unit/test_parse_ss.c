@@ -594,6 +594,20 @@ static void t_overflow(void **state)
 	rowrec_free(&c);
 }
 
+/* Found by fuzz_ss (tests/fuzz/regress/ss/): a NUL as the Netid gave proto "". */
+static void t_fuzz_nul_netid(void **state)
+{
+	static const char in[] = "\0 ESTAB 0 0 0 0\nmptcp ESTAB 0 0 1.2.3.4:1 5.6.7.8:2\n";
+	struct rowrec c = ROWREC_LISTING;
+
+	(void)state;
+	assert_int_equal(rowrec_run(&c, parse_ss, in, sizeof(in) - 1), 0);
+	assert_int_equal(c.nrows, 1);
+	assert_string_equal(c.rows[0].proto, "mptcp");
+	assert_int_equal(c.nwarn, 1);
+	rowrec_free(&c);
+}
+
 static void t_stop(void **state)
 {
 	struct rowrec c = ROWREC_LISTING;
@@ -713,6 +727,7 @@ int main(void)
 		cmocka_unit_test(t_long_lines),
 		cmocka_unit_test(t_overflow),
 		cmocka_unit_test(t_stop),
+		cmocka_unit_test(t_fuzz_nul_netid),
 		cmocka_unit_test(t_summary_brief_example),
 		cmocka_unit_test(t_live_ss),
 	};

@@ -1,0 +1,43 @@
+/*
+ * ingest_counts: per snapshot and process, the counts that `trend` and
+ * the history views need (tcp sockets by state, all sockets, orphaned
+ * socket fds), gathered by ingest while the snapshot is in memory and
+ * written to snapshot_counts at its end. Without them a count per
+ * snapshot means expanding every socket interval over every snapshot.
+ *
+ * process_id 0 is the whole host. Errors: -1 with a message in *err (the
+ * caller frees it).
+ */
+#ifndef SM_INGEST_COUNTS_H
+#define SM_INGEST_COUNTS_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "hashmap.h"
+
+#define COUNTS_NAME_MAX 16
+
+struct ing_counts {
+	struct hashmap map;       /* (process id, name) -> int64 */
+	sqlite3_stmt *ins;
+};
+
+int ing_counts_init(struct ing_counts *c, sqlite3 *db, char **err);
+void ing_counts_free(struct ing_counts *c);
+/* Forgets this snapshot's counts (a rolled-back source). */
+void ing_counts_clear(struct ing_counts *c);
+/* Adds n to (process_id, name); names longer than COUNTS_NAME_MAX - 1 are cut. */
+void ing_counts_add(struct ing_counts *c, int64_t process_id, const char *name, int64_t n);
+/* The same for an earlier snapshot of the source (an orphan decided late):
+ * added to what that snapshot already has. */
+void ing_counts_add_at(struct ing_counts *c, int64_t snapshot_id, int64_t process_id, const char *name, int64_t n);
+/* A socket row seen in a table this snapshot: the host's counts. */
+void ing_counts_host_socket(struct ing_counts *c, const char *proto, const char *state);
+/* A socket fd of a process whose socket is in a table: its counts. */
+void ing_counts_owned_socket(struct ing_counts *c, int64_t process_id, int is_tcp, const char *state);
+/* Writes the non-zero counts (those without a snapshot of their own for
+ * snapshot_id), adding to rows already there, and empties the map. */
+int ing_counts_flush(struct ing_counts *c, int64_t snapshot_id, char **err);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * fuzz_sink: the sink every fuzz target hands its parser.
+ *
+ * Each callback reads every byte of every string of the row (rows.h lends
+ * them for the callback only), so AddressSanitizer sees a string that runs
+ * past its buffer or was freed, and checks what rows.h promises of any row;
+ * a broken promise aborts with the field named, which libFuzzer reports as
+ * a crash like any other.
+ */
+#ifndef SM_FUZZ_SINK_H
+#define SM_FUZZ_SINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rows.h"
+
+/* A sink with every callback set; line_from_one: text formats number lines from 1. */
+struct sm_sink fuzz_sink(int line_from_one);
+
+/* Reads all of s (NULL allowed); returns its length. */
+size_t fuzz_touch(const char *s);
+/* Reads [p, p+n). */
+void fuzz_touch_mem(const void *p, size_t n);
+
+/* Aborts with a message when cond is false. */
+#define FUZZ_CHECK(cond) ((cond) ? (void)0 : fuzz_fail(#cond, __FILE__, __LINE__))
+void fuzz_fail(const char *what, const char *file, int line);
+
+#endif

@@ -1,0 +1,60 @@
+#!/bin/sh
+# Scenario 6 (the rules generalise: Python, no goroutines): a Python server
+# leaks CLOSE_WAIT.
+#
+# tests/scenarios/py/broadcast_server.py: a selectors-based hub keeps every
+# client in a list for broadcasts; when a client hangs up it unregisters it
+# but never closes it (and the list keeps the socket from the GC). A
+# subscriber (py/subscriber.py) connects 5 times a second, says hello, reads
+# the welcome and closes: its end waits in FIN_WAIT2, the hub's stays in
+# CLOSE_WAIT.
+#
+# Verified now (raw evidence): the hub's CLOSE_WAIT sockets grow on its
+# listening port; their other ends are in FIN_WAIT2; the hub's fds grow.
+# Expected verdict: close_wait_leak on the Python server's pid (role:
+# server); nothing on the subscriber.
+set -u
+. "$SM_ROOT/tests/scenarios/lib.sh"
+sc_init pycw
+command -v python3 >/dev/null 2>&1 || skip "python3 not installed"
+py="$SM_ROOT/tests/scenarios/py"
+
+python3 "$py/broadcast_server.py" >"$tmp/srv.port" 2>"$tmp/srv.err" &
+srv=$!
+sc_track "$srv"
+sc_wait_line "$tmp/srv.port" || fail "server did not start: $(cat "$tmp/srv.err")"
+port=$(sc_field "$tmp/srv.port" 1)
+python3 "$py/subscriber.py" "$port" 5 60 2>"$tmp/cli.err" &
+cli=$!
+sc_track "$cli"
+echo "python hub pid $srv on :$port; subscriber pid $cli"
+
+sleep 3
+SC_PCAP="tcp port $port"
+sc_collect 35
+sc_load
+
+# --- raw evidence -------------------------------------------------------------
+cw=$(sc_series "$srv" CLOSE_WAIT)
+echo "hub CLOSE_WAIT per snapshot: $cw"
+set -- $(sc_first_last "$cw")
+sc_check "the hub's CLOSE_WAIT grows by >= 100 ($1 -> $2)" [ $((${2:-0} - ${1:-0})) -ge 100 ]
+onport=$(sc_q "SELECT count(DISTINCT o.socket_id) FROM v_socket_owners o JOIN sockets s ON s.id = o.socket_id
+               JOIN socket_states st ON st.socket_id = s.id AND st.state = 'CLOSE_WAIT'
+               WHERE o.pid = $srv AND s.local_port = $port")
+sc_check "they are accepted connections on its listening port (got $onport)" [ "${onport:-0}" -ge 100 ]
+fw=$(sc_q "SELECT count(DISTINCT p.socket_id) FROM v_peer_pairs p
+           JOIN socket_states a ON a.socket_id = p.socket_id AND a.state = 'CLOSE_WAIT'
+           JOIN socket_states b ON b.socket_id = p.peer_id AND b.state = 'FIN_WAIT2'
+           WHERE p.local_port = $port")
+sc_check "their other ends were seen in FIN_WAIT2 (>= 20, got $fw)" [ "${fw:-0}" -ge 20 ]
+
+# --- the verdict -----------------------------------------------------------------
+sc_report
+sc_expect close_wait_leak "$srv"
+role=$(jq -r --argjson p "$srv" '[.findings[] | select(.rule == "close_wait_leak" and .pid == $p) | .role][0] // empty' "$tmp/report.json")
+sc_check "close_wait_leak says the hub is the server (role '$role')" [ "$role" = server ]
+sc_expect_no_leak "$cli"
+sc_expect_no_timeout "$port"
+sc_expect_verdict "$srv" "$cli"
+sc_done
