@@ -25,7 +25,7 @@ SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 DEBIAN_PKGS := gcc make pkg-config libc6-dev libzstd-dev zstd libcmocka-dev \
                libsqlite3-dev sqlite3 libarchive-dev zlib1g-dev libpcap-dev libssl-dev \
                lsof iproute2 util-linux tar procps golang-go nginx-light jq python3 \
-               clang libclang-rt-14-dev
+               clang libclang-rt-14-dev chromium
 
 COLLECT_PKGS := libzstd libpcap
 ANALYZE_PKGS := libzstd sqlite3 libarchive zlib libpcap libcrypto
@@ -67,7 +67,7 @@ help:
 	@echo "make            build bin/sockmortem-collect (and bin/sockmortem)"
 	@echo "make deps       install missing Debian build/test packages (as root)"
 	@echo "make test       deps + ASan/UBSan build + unit and integration tests"
-	@echo "make demo       deps + build + record a few seconds of this host"
+	@echo "make demo       deps + build + the report on a recorded incident (tests/data/demo/)"
 	@echo "make bench      benchmarks (figures printed beside their reference)"
 	@echo "make fuzz       libFuzzer: every target for FUZZ_TIME seconds (default 60)"
 	@echo "make install    install to DESTDIR/PREFIX (PREFIX=$(PREFIX))"
@@ -174,7 +174,7 @@ test: deps
 # --- demo, bench, fuzz ------------------------------------------------------
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@sh tests/demo.sh
+	@SM_BIN=$(BIN) sh tests/demo.sh
 
 # The bench programs link both archives: rebuild them when those change.
 $(REL)/bench/%: bench/%.c $(REL)/libsm_analyze.a $(REL)/libsm_collect.a

@@ -2,7 +2,8 @@
  * sockmortem report: the root-cause report. Loads the inputs (bundles,
  * loose captures, or one database), lists the gaps in the evidence, runs
  * the rules (analyze/rules/ files and --rules DIR), ties the findings into
- * a verdict and renders it as text or JSON (reports/).
+ * a verdict and renders it as text, JSON, Markdown or HTML (reports/; md and
+ * html also get the charts and the timeline, analyze/report_data.c).
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -12,10 +13,11 @@
 #include "cmd.h"
 #include "gaps.h"
 #include "report.h"
+#include "report_data.h"
 #include "rules.h"
 #include "verdict.h"
 
-enum report_format { FORMAT_TEXT, FORMAT_JSON };
+enum report_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_MD, FORMAT_HTML };
 
 struct report_opts {
 	enum report_format format;
@@ -102,6 +104,9 @@ static int build_report(struct sm_ctx *ctx, sqlite3 *db, const struct report_opt
 	report_sort(rep);
 	verdict_build(rep);
 	fill_culprit(db, &rep->verdict);
+	/* only md and html draw the timeline and the charts */
+	if ((o->format == FORMAT_MD || o->format == FORMAT_HTML) && report_data_collect(db, rep, &err) < 0)
+		goto fail;
 	r = 0;
 fail:
 	if (r < 0)
@@ -121,8 +126,13 @@ static int write_report(struct sm_ctx *ctx, const struct report *rep, const stru
 		fprintf(ctx->err, "sockmortem report: cannot write '%s': %m\n", o->out_path);
 		return -1;
 	}
-	if (o->format == FORMAT_JSON) {
-		report_render_json(rep, &sb);
+	if (o->format != FORMAT_TEXT) {
+		if (o->format == FORMAT_JSON)
+			report_render_json(rep, &sb);
+		else if (o->format == FORMAT_MD)
+			report_render_md(rep, &sb);
+		else
+			report_render_html(rep, &sb);
 		if (fwrite(sb.buf, 1, sb.len, f) != sb.len)
 			r = -1;
 	} else if (report_render_text(rep, f, !o->out_path && ctx->color) < 0) {
@@ -162,6 +172,8 @@ static int report_help(void)
 	       "gaps in the evidence lower their confidence.\n\n"
 	       "INPUT: bundles and loose captures (loaded into memory), or one database.\n"
 	       "  --format text|json   text (default; colour on a terminal) or JSON (see README)\n"
+	       "  --format md          Markdown for a ticket: verdict, findings, timeline, gaps\n"
+	       "  --format html        one self-contained HTML page with SVG charts over time\n"
 	       "  -o FILE              write the report to FILE\n"
 	       "  --rules DIR          add or override rules with DIR/*.sql (analyze/rules/README.md)\n",
 	       cmd_report.usage);
@@ -190,8 +202,12 @@ static int report_run(struct sm_ctx *ctx, int argc, char **argv)
 				o.format = FORMAT_TEXT;
 			else if (!strcmp(optarg, "json"))
 				o.format = FORMAT_JSON;
+			else if (!strcmp(optarg, "md") || !strcmp(optarg, "markdown"))
+				o.format = FORMAT_MD;
+			else if (!strcmp(optarg, "html"))
+				o.format = FORMAT_HTML;
 			else
-				return cmd_usage(ctx, &cmd_report, "unknown format '%s' (text, json)", optarg);
+				return cmd_usage(ctx, &cmd_report, "unknown format '%s' (text, json, md, html)", optarg);
 			break;
 		case 'o':
 			o.out_path = optarg;
@@ -220,6 +236,6 @@ out:
 }
 
 const struct sm_cmd cmd_report = {
-	"report", "INPUT... [--format text|json] [-o FILE] [--rules DIR]",
+	"report", "INPUT... [--format text|json|md|html] [-o FILE] [--rules DIR]",
 	"root causes: verdict, findings, evidence, remedies", report_run,
 };

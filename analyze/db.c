@@ -116,9 +116,7 @@ static int db_add_columns(sqlite3 *db, char **err)
 		if (db_exec(db, sql, err) < 0)
 			return -1;
 	}
-	/* v_transitions looks successors up; only linked rows are indexed. */
-	return db_exec(db, "CREATE INDEX IF NOT EXISTS sockets_prev ON sockets(prev_socket_id)"
-			   " WHERE prev_socket_id IS NOT NULL", err);
+	return 0;
 }
 
 static int db_apply_schema(sqlite3 *db, char **err)

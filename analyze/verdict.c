@@ -62,15 +62,28 @@ static int64_t pick_culprit(const struct report *rep)
 	return best;
 }
 
-/* The first (most severe: the report is sorted) finding of that part. */
+/*
+ * The first (most severe: the report is sorted) finding of that part,
+ * preferring one on the culprit itself: a victim's finding that points at
+ * the culprit (the gateway's goroutines mirroring a dialer's leak) is a
+ * witness, never the code-level cause in the culprit.
+ */
 static const struct finding *first_of(const struct report *rep, int64_t who, enum part part)
 {
+	const struct finding *pointing = NULL;
 	size_t i;
 
-	for (i = 0; i < rep->nfindings; i++)
-		if (anchor(&rep->findings[i]) == who && rule_part(rep->findings[i].rule) == part)
-			return &rep->findings[i];
-	return NULL;
+	for (i = 0; i < rep->nfindings; i++) {
+		const struct finding *f = &rep->findings[i];
+
+		if (anchor(f) != who || rule_part(f->rule) != part)
+			continue;
+		if (f->process_id == who)
+			return f;
+		if (!pointing)
+			pointing = f;
+	}
+	return part == PART_CAUSE ? NULL : pointing;
 }
 
 /* The culprit's own identity: from a finding that blames it directly. */
@@ -122,8 +135,12 @@ static void write_summary(struct verdict *v, const struct report *rep, const str
 		strbuf_addf(&sb, " Cause: %s", cause->summary);
 	if (v->nfindings > 1) {
 		strbuf_addstr(&sb, " (corroborated by");
-		for (i = 1; i < v->nfindings; i++)
-			strbuf_addf(&sb, "%s %s", i > 1 ? "," : "", rep->findings[v->findings[i]].rule);
+		for (i = 1; i < v->nfindings; i++) {
+			const char *rule = rep->findings[v->findings[i]].rule;
+
+			if (!report_verdict_rule_seen(rep, i, rule))
+				strbuf_addf(&sb, "%s %s", i > 1 ? "," : "", rule);
+		}
 		strbuf_addch(&sb, ')');
 	}
 	v->summary = strbuf_detach(&sb, NULL);

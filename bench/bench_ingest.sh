@@ -131,6 +131,11 @@ for scene in $SCENES; do
 		status=1
 	fi
 	echo "database check: $check"
+	# Where the bytes are (SQLite's dbstat table; tables with their indexes).
+	sizes=$("$ANALYZE" query "$db" "SELECT coalesce(m.tbl_name, d.name) AS t, sum(d.pgsize) AS b FROM dbstat d
+		LEFT JOIN sqlite_schema m ON m.name = d.name GROUP BY t ORDER BY b DESC LIMIT 6" --csv 2>/dev/null |
+		awk -F, 'NR > 1 { printf "%s%s %.1f MB", (NR > 2 ? ", " : ""), $1, $2 / 1e6 }')
+	[ -n "$sizes" ] && echo "largest tables (with their indexes): $sizes"
 
 	awk -v rows="$rows" -v lw="$l_wall" -v lc="$l_cpu" -v lb="$l_bytes" -v nw="$n_wall" -v nc="$n_cpu" \
 	    -v ni="$n_ins" -v nb="$n_bytes" -v tag="$tag" -v b0="$b0" -v b1="$b1" -v w0="$w0" -v w1="$w1" -v runs="$RUNS" '

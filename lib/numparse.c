@@ -139,3 +139,25 @@ int num_size(const char *s, uint64_t *out)
 	*out = v * mult;
 	return 0;
 }
+
+int num_is_digits(const char *s, size_t len)
+{
+	size_t i;
+
+	if (!len)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+int num_dec_count(const char *s, size_t len, int64_t *out)
+{
+	uint64_t v;
+
+	if (!num_is_digits(s, len) || num_u64(s, len, 10, &v) < 0 || v > INT64_MAX)
+		return -1;
+	*out = (int64_t)v;
+	return 0;
+}

@@ -12,6 +12,11 @@
 
 int num_u64(const char *s, size_t len, int base, uint64_t *out);
 int num_i64(const char *s, size_t len, int base, int64_t *out);
+/* Only ASCII digits, at least one. */
+int num_is_digits(const char *s, size_t len);
+/* A non-negative decimal that fits int64_t (counts, ports, pids in tool
+ * output): digits only, no sign. */
+int num_dec_count(const char *s, size_t len, int64_t *out);
 /* NUL-terminated convenience forms. */
 int num_u64_str(const char *s, int base, uint64_t *out);
 int num_i64_str(const char *s, int base, int64_t *out);

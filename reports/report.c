@@ -103,6 +103,7 @@ void report_free(struct report *r)
 	free(r->verdict.comm);
 	free(r->verdict.cmdline);
 	free(r->verdict.findings);
+	report_charts_free(r);
 	report_init(r);
 }
 
@@ -164,4 +165,14 @@ void report_sort(struct report *r)
 {
 	if (r->nfindings > 1)
 		qsort(r->findings, r->nfindings, sizeof(*r->findings), finding_cmp);
+}
+
+int report_verdict_rule_seen(const struct report *r, size_t n, const char *rule)
+{
+	size_t i;
+
+	for (i = 0; i < n && i < r->verdict.nfindings; i++)
+		if (!strcmp(r->findings[r->verdict.findings[i]].rule, rule))
+			return 1;
+	return 0;
 }

@@ -1,6 +1,6 @@
 /*
- * report: the findings model every renderer reads (text, json; md and html
- * later). The analyzer fills it (analyze/rules.c runs the rule files,
+ * report: the findings model every renderer reads (text, json, md, html).
+ * The analyzer fills it (analyze/rules.c runs the rule files,
  * analyze/gaps.c lists what the collection missed, analyze/verdict.c ties
  * findings into one verdict); renderers only print it, so they never touch
  * the database and a new format is one new file here.
@@ -75,6 +75,37 @@ struct report_input {
 	int complete;
 };
 
+/* Chart data for md and html (analyze/report_data.c fills it only when the
+ * format asks; text and json leave it empty): series of (time, value). */
+struct report_point {
+	int64_t ns;
+	double value;
+};
+
+struct report_series {
+	char *name;               /* a tcp state, "fds", a goroutine group ... */
+	struct report_point *points;  /* in time order */
+	size_t npoints, apoints;
+};
+
+struct report_chart {
+	char *kind;               /* states | fds | goroutines | host_states */
+	char *title;
+	char *unit;               /* the value axis: sockets, fds, goroutines */
+	int64_t process_id, pid;  /* REPORT_NONE for the host */
+	double limit;             /* a line to draw (soft RLIMIT_NOFILE), NAN when none */
+	struct report_series *series;
+	size_t nseries;
+};
+
+/* One event of the merged timeline (analyze/timeline.c). */
+struct report_event {
+	int64_t ns, last_ns;      /* last_ns > ns: a run of quiet snapshots */
+	int64_t pid;              /* REPORT_NONE when none */
+	char *kind;               /* v_timeline kind: snapshot, transition, dump, closes ... */
+	char *text;               /* the event described, without its time */
+};
+
 struct report {
 	int64_t generated_ns;
 	struct report_input *inputs;
@@ -88,7 +119,14 @@ struct report {
 	char **skipped;           /* rules not run: "rule: why" */
 	size_t nskipped;
 	struct verdict verdict;
+	struct report_chart *charts;  /* md/html only, see report_chart.c */
+	size_t ncharts;
+	struct report_event *events;
+	size_t nevents, aevents;
+	size_t events_dropped;    /* past REPORT_MAX_EVENTS */
 };
+
+#define REPORT_MAX_EVENTS 2000
 
 void report_init(struct report *r);
 void report_free(struct report *r);
@@ -106,8 +144,25 @@ int severity_parse(const char *s, enum severity *out);
 /* ISO-8601 UTC ("2026-11-23T14:03:10Z"), or "" for REPORT_NONE. buf >= 32. */
 const char *report_time(int64_t ns, char *buf, size_t len);
 
+/* Chart and timeline bookkeeping (report_chart.c); strings are copied. */
+struct report_chart *report_add_chart(struct report *r, const char *kind, const char *title, const char *unit);
+/* The series named `name` of c, added when missing. */
+struct report_series *report_chart_series(struct report_chart *c, const char *name);
+void report_series_add(struct report_series *s, int64_t ns, double value);
+/* Adds an event; counts it in events_dropped past REPORT_MAX_EVENTS. */
+void report_add_event(struct report *r, int64_t ns, int64_t last_ns, int64_t pid, const char *kind, const char *text);
+void report_charts_free(struct report *r);
+
+/* Does a verdict finding before index n carry this rule? (Several
+ * processes can show one rule: renderers list it once.) */
+int report_verdict_rule_seen(const struct report *r, size_t n, const char *rule);
+
 /* Renderers: 0, or -1 when writing failed. */
 int report_render_text(const struct report *r, FILE *out, int color);
 int report_render_json(const struct report *r, struct strbuf *out);
+/* Markdown for a ticket (GitHub/Jira tables); HTML: one self-contained
+ * page, charts as inline SVG. Both use charts and events when present. */
+int report_render_md(const struct report *r, struct strbuf *out);
+int report_render_html(const struct report *r, struct strbuf *out);
 
 #endif

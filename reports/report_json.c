@@ -117,9 +117,13 @@ static void verdict_json(struct strbuf *sb, const struct report *r)
 	json_key(sb, "rules", 0);
 	strbuf_addch(sb, '[');
 	for (i = 0; i < v->nfindings; i++) {
+		const char *rule = r->findings[v->findings[i]].rule;
+
+		if (report_verdict_rule_seen(r, i, rule))
+			continue;
 		if (i)
 			strbuf_addch(sb, ',');
-		json_cstr(sb, r->findings[v->findings[i]].rule);
+		json_cstr(sb, rule);
 	}
 	strbuf_addstr(sb, "]");
 	json_key(sb, "findings", 0);

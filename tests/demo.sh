@@ -1,28 +1,28 @@
 #!/bin/sh
-# make demo: record a few seconds of this host into a bundle and show what
-# it holds. Run from the repository root after `make`.
+# make demo: the root-cause report on a real incident, recorded in the lab
+# and shipped in the repo (tests/data/demo/, see record.sh there): nginx in
+# front of a Go service that deadlocked on a sync.RWMutex. Prints the text
+# report and writes the Markdown and HTML ones. SM_DEMO_LIVE=1 also records
+# a few seconds of this host. Run from the repository root after `make`
+# (SM_BIN: where the programs are, default bin).
 set -eu
+bin=${SM_BIN:-bin}
+demo=tests/data/demo/rwmutex-deadlock.tar.zst
 out=$(mktemp -d /tmp/sockmortem-demo.XXXXXX)
-bundle="$out/demo.tar.zst"
-echo "== recording 3 snapshots of this host, 1 s apart (with ss and lsof) =="
-bin/sockmortem-collect -o "$bundle" -i 1 -n 3 --with-tools --tools-every 3
+echo "== the bundle: $demo ($(wc -c <"$demo") bytes, a plain tar.zst) =="
+echo "   $(tar --zstd -tf "$demo" | wc -l) members: manifest, 18 snapshots of /proc, goroutine dumps, packet headers"
 echo
-echo "== the bundle is a plain tar.zst: tar --zstd -tvf $bundle | head =="
-tar --zstd -tvf "$bundle" | head -n 12
-echo "   ... $(tar --zstd -tf "$bundle" | wc -l) members in all"
+echo "== sockmortem report $demo =="
+"$bin/sockmortem" report "$demo"
+"$bin/sockmortem" report "$demo" --format md -o "$out/report.md"
+"$bin/sockmortem" report "$demo" --format html -o "$out/report.html"
 echo
-echo "== manifest.json (host facts, written first) =="
-tar --zstd -xOf "$bundle" manifest.json | head -c 900; echo " ..."
-echo
-echo "== snapshot 3: what was recorded, how long each step took =="
-tar --zstd -xOf "$bundle" snap/000003/meta.json | head -c 1200; echo " ..."
-echo
-echo "== TCP sockets on this host in snapshot 3 (verbatim /proc/net/tcp) =="
-tar --zstd -xOf "$bundle" --wildcards 'snap/000003/net/*/tcp' | head -n 8
-if [ -x bin/sockmortem ]; then
+echo "== the same as Markdown for a ticket and as one HTML page with charts =="
+echo "   $out/report.md"
+echo "   file://$out/report.html"
+if [ "${SM_DEMO_LIVE:-0}" = 1 ]; then
 	echo
-	echo "== sockmortem info $bundle =="
-	bin/sockmortem info "$bundle"
+	echo "== recording 3 snapshots of this host, 1 s apart =="
+	"$bin/sockmortem-collect" -o "$out/host.tar.zst" -i 1 -n 3 -q
+	"$bin/sockmortem" report "$out/host.tar.zst"
 fi
-echo
-echo "bundle kept at $bundle"

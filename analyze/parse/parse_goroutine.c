@@ -328,6 +328,16 @@ static size_t gr_func_len(const char *s, size_t n)
 	return i;
 }
 
+/* "15" of "15 minutes"; Go never prints a negative wait (fuzz_goroutine
+ * found "-2 minute" taken as is), so that and garbage keep the default. */
+static void gr_minutes(struct gr_parser *p, const char *s, size_t n)
+{
+	int64_t v;
+
+	if (num_i64(s, n, 10, &v) == 0 && v >= 0)
+		p->row.wait_minutes = v;
+}
+
 /* The bracketed part of a header: "chan send, 101 minutes, locked to thread". */
 static void gr_header_notes(struct gr_parser *p, const char *s, size_t n)
 {
@@ -351,9 +361,9 @@ static void gr_header_notes(struct gr_parser *p, const char *s, size_t n)
 		} else if (len == 16 && !memcmp(s, "locked to thread", 16)) {
 			p->row.locked_to_thread = 1;
 		} else if (len > 7 && !memcmp(s + len - 7, " minute", 7)) {
-			num_i64(s, len - 7, 10, &p->row.wait_minutes);
+			gr_minutes(p, s, len - 7);
 		} else if (len > 8 && !memcmp(s + len - 8, " minutes", 8)) {
-			num_i64(s, len - 8, 10, &p->row.wait_minutes);
+			gr_minutes(p, s, len - 8);
 		}
 		if (!c)
 			break;

@@ -186,29 +186,6 @@ static int netstat_is_blank(char c)
 	return c == ' ' || c == '\t';
 }
 
-static int netstat_all_digits(const char *s, size_t n)
-{
-	size_t i;
-
-	if (!n)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-	return 1;
-}
-
-/* A non-negative decimal that fits int64_t; signs are rejected. */
-static int netstat_num(const char *s, size_t n, int64_t *out)
-{
-	uint64_t v;
-
-	if (!netstat_all_digits(s, n) || num_u64(s, n, 10, &v) < 0 || v > INT64_MAX)
-		return -1;
-	*out = (int64_t)v;
-	return 0;
-}
-
 static const char *netstat_dup(struct netstat_parser *p, const char *s, size_t n)
 {
 	char *d;
@@ -287,9 +264,9 @@ static int netstat_call(struct netstat_parser *p, const struct sm_socket_row *ro
 static int netstat_port(const char *s, size_t n, int64_t *port)
 {
 	*port = SM_NONE;
-	if (!netstat_all_digits(s, n))
+	if (!num_is_digits(s, n))
 		return 0;
-	if (netstat_num(s, n, port) < 0 || *port > 65535) {
+	if (num_dec_count(s, n, port) < 0 || *port > 65535) {
 		*port = SM_NONE;
 		return -1;
 	}
@@ -361,8 +338,8 @@ static int netstat_seconds_ms(const char *s, size_t n, int64_t *ms)
 	size_t il = dot ? (size_t)(dot - s) : n, fl = dot ? n - il - 1 : 0;
 	int64_t whole, frac = 0;
 
-	if (netstat_num(s, il, &whole) < 0 || whole > INT64_MAX / 1000 - 1000 || fl > 3 ||
-	    (fl && netstat_num(dot + 1, fl, &frac) < 0))
+	if (num_dec_count(s, il, &whole) < 0 || whole > INT64_MAX / 1000 - 1000 || fl > 3 ||
+	    (fl && num_dec_count(dot + 1, fl, &frac) < 0))
 		return -1;
 	while (fl++ < 3)
 		frac *= 10;
@@ -383,7 +360,7 @@ static int netstat_timer_code(const char *s, size_t n, int64_t *code)
 		}
 	}
 	if (netstat_has_prefix(s, n, "unkn-"))
-		return netstat_num(s + 5, n - 5, code);
+		return num_dec_count(s + 5, n - 5, code);
 	return -1;
 }
 
@@ -402,7 +379,7 @@ static int netstat_timer(const struct netstat_fields *fs, size_t i, struct sm_so
 	s1 = rp ? memchr(s, '/', (size_t)(rp - s)) : NULL;
 	s2 = s1 ? memchr(s1 + 1, '/', (size_t)(rp - s1 - 1)) : NULL;
 	if (!s2 || netstat_seconds_ms(s + 1, (size_t)(s1 - s - 1), &r->timer_ms) < 0 ||
-	    netstat_num(s1 + 1, (size_t)(s2 - s1 - 1), &r->retransmits) < 0)
+	    num_dec_count(s1 + 1, (size_t)(s2 - s1 - 1), &r->retransmits) < 0)
 		return -1;
 	r->timer = code;
 	return rp + 1 < end ? 2 : 1;
@@ -416,7 +393,7 @@ static int netstat_prog(struct netstat_parser *p, const char *s, const char *end
 
 	if (netstat_eq(s, (size_t)(end - s), "-"))
 		return 0;
-	if (!slash || netstat_num(s, (size_t)(slash - s), &r->pid) < 0)
+	if (!slash || num_dec_count(s, (size_t)(slash - s), &r->pid) < 0)
 		return -1;
 	if (slash + 1 < end)
 		r->comm = netstat_dup(p, slash + 1, (size_t)(end - slash - 1));
@@ -429,7 +406,7 @@ static int netstat_is_prog(const char *s, size_t n)
 
 	if (netstat_eq(s, n, "-"))
 		return 1;
-	return slash && slash > s && netstat_all_digits(s, (size_t)(slash - s));
+	return slash && slash > s && num_is_digits(s, (size_t)(slash - s));
 }
 
 /* -e columns before PID/Program: "User Inode", or one of them. */
@@ -439,7 +416,7 @@ static int netstat_user_inode(const struct netstat_parser *p, const struct netst
 	uint64_t ino;
 	size_t user = n == 2 ? i : SIZE_MAX, inode = n == 2 ? i + 1 : SIZE_MAX;
 
-	if (n == 1 && netstat_all_digits(fs->f[i], fs->fl[i]) &&
+	if (n == 1 && num_is_digits(fs->f[i], fs->fl[i]) &&
 	    !(p->hdr_user && !p->hdr_inode))
 		inode = i;
 	else if (n == 1)
@@ -454,8 +431,8 @@ static int netstat_user_inode(const struct netstat_parser *p, const struct netst
 	/* A '/' cannot be in a user name: a mangled PID/Program column. */
 	if (memchr(fs->f[user], '/', fs->fl[user]))
 		return -1;
-	if (netstat_all_digits(fs->f[user], fs->fl[user]))
-		return netstat_num(fs->f[user], fs->fl[user], &r->uid);
+	if (num_is_digits(fs->f[user], fs->fl[user]))
+		return num_dec_count(fs->f[user], fs->fl[user], &r->uid);
 	return 0;
 }
 
@@ -476,7 +453,7 @@ static int netstat_inet_tail(struct netstat_parser *p, const struct netstat_fiel
 		end -= 2;
 	if (windows) {
 		if (end == i + 1)
-			return netstat_num(fs->f[i], fs->fl[i], &r->pid);
+			return num_dec_count(fs->f[i], fs->fl[i], &r->pid);
 		return end == i ? 0 : -1;
 	}
 	for (j = i; j < end && !netstat_is_prog(fs->f[j], fs->fl[j]); j++)
@@ -503,8 +480,8 @@ static size_t netstat_inet_state(const struct netstat_fields *fs, size_t i,
 		r->state = st->canon;
 		return i + 1;
 	}
-	if (pr->raw && i < fs->nf && netstat_all_digits(fs->f[i], fs->fl[i])) {
-		if (netstat_num(fs->f[i], fs->fl[i], &k) == 0 &&
+	if (pr->raw && i < fs->nf && num_is_digits(fs->f[i], fs->fl[i])) {
+		if (num_dec_count(fs->f[i], fs->fl[i], &k) == 0 &&
 		    k < (int64_t)(NETSTAT_COUNT(netstat_kernel_states)))
 			r->state = netstat_kernel_states[k];
 		return i + 1;
@@ -530,8 +507,8 @@ static int netstat_inet_head(const struct netstat_fields *fs, const struct netst
 		return -1;
 	i++;
 	if (!(*pr)->windows) {
-		if (i + 1 >= fs->nf || netstat_num(fs->f[i], fs->fl[i], &r->rx_queue) < 0 ||
-		    netstat_num(fs->f[i + 1], fs->fl[i + 1], &r->tx_queue) < 0)
+		if (i + 1 >= fs->nf || num_dec_count(fs->f[i], fs->fl[i], &r->rx_queue) < 0 ||
+		    num_dec_count(fs->f[i + 1], fs->fl[i + 1], &r->tx_queue) < 0)
 			return -2;
 		i += 2;
 	}
@@ -634,7 +611,7 @@ static const char *netstat_unix_cols(const char *s, const char *end, struct sm_s
 					 fs.f[0], fs.fl[0], &r->unix_type))
 		return NULL;
 	r->state = "UNCONNECTED";
-	if (!netstat_all_digits(fs.f[1], fs.fl[1])) {
+	if (!num_is_digits(fs.f[1], fs.fl[1])) {
 		if (!netstat_lookup(netstat_unix_states, NETSTAT_COUNT(netstat_unix_states),
 				    fs.f[1], fs.fl[1], &r->state) || fs.nf < 3)
 			return NULL;
@@ -678,8 +655,8 @@ static void netstat_bsd_unix_row(struct netstat_parser *p, const char *s, size_t
 	if (fs.nf < 8 ||
 	    !netstat_lookup(netstat_unix_types, NETSTAT_COUNT(netstat_unix_types),
 		       fs.f[1], fs.fl[1], &r.unix_type) ||
-	    netstat_num(fs.f[2], fs.fl[2], &r.rx_queue) < 0 ||
-	    netstat_num(fs.f[3], fs.fl[3], &r.tx_queue) < 0) {
+	    num_dec_count(fs.f[2], fs.fl[2], &r.rx_queue) < 0 ||
+	    num_dec_count(fs.f[3], fs.fl[3], &r.tx_queue) < 0) {
 		netstat_warn(p, lineno, "netstat: bad unix socket line skipped");
 		return;
 	}

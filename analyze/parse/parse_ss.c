@@ -183,29 +183,6 @@ static size_t ss_rtrim(const char *s, size_t n)
 	return n;
 }
 
-static int ss_all_digits(const char *s, size_t n)
-{
-	size_t i;
-
-	if (!n)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-	return 1;
-}
-
-/* A non-negative decimal that fits int64_t; signs are rejected. */
-static int ss_num(const char *s, size_t n, int64_t *out)
-{
-	uint64_t v;
-
-	if (!ss_all_digits(s, n) || num_u64(s, n, 10, &v) < 0 || v > INT64_MAX)
-		return -1;
-	*out = (int64_t)v;
-	return 0;
-}
-
 static const char *ss_dup(struct ss_parser *p, const char *s, size_t n)
 {
 	char *d;
@@ -257,9 +234,9 @@ static int ss_call(struct ss_parser *p, const struct sm_socket_row *row)
 static int ss_port(const char *s, size_t n, int64_t *port)
 {
 	*port = SM_NONE;
-	if (!ss_all_digits(s, n))
+	if (!num_is_digits(s, n))
 		return 0;
-	if (ss_num(s, n, port) < 0 || *port > 65535) {
+	if (num_dec_count(s, n, port) < 0 || *port > 65535) {
 		*port = SM_NONE;
 		return -1;
 	}
@@ -333,18 +310,18 @@ static int ss_owner_field(const char *k, const char *e, int *nbare, int *keyed,
 	if (eq) {
 		*keyed = 1;
 		if (ss_eq(k, (size_t)(eq - k), "pid"))
-			return ss_num(eq + 1, (size_t)(e - eq - 1), &o->pid);
+			return num_dec_count(eq + 1, (size_t)(e - eq - 1), &o->pid);
 		if (ss_eq(k, (size_t)(eq - k), "fd"))
-			return ss_num(eq + 1, (size_t)(e - eq - 1), &o->fd);
+			return num_dec_count(eq + 1, (size_t)(e - eq - 1), &o->fd);
 		return 0;
 	}
 	/* Old ss: ("comm",pid,fd); a bare word after keys is a stray comma. */
 	if (*keyed)
 		return 0;
 	if ((*nbare)++ == 0)
-		return ss_num(k, (size_t)(e - k), &o->pid);
+		return num_dec_count(k, (size_t)(e - k), &o->pid);
 	if (*nbare == 2)
-		return ss_num(k, (size_t)(e - k), &o->fd);
+		return num_dec_count(k, (size_t)(e - k), &o->fd);
 	return 0;
 }
 
@@ -459,7 +436,7 @@ static int ss_timer(const char *s, size_t n, struct sm_socket_row *r)
 		if (ss_eq(s, (size_t)(c1 - s), names[i]))
 			r->timer = (int64_t)i;
 	if (ss_timer_ms(c1 + 1, (size_t)(c2 - c1 - 1), &r->timer_ms) < 0 ||
-	    ss_num(c2 + 1, (size_t)(end - c2 - 1), &r->retransmits) < 0)
+	    num_dec_count(c2 + 1, (size_t)(end - c2 - 1), &r->retransmits) < 0)
 		return -1;
 	return 0;
 }
@@ -482,7 +459,7 @@ static int ss_extra_token(const char *t, size_t n, struct ss_sock *k)
 			k->row.inode = ino;
 		k->ino_seen = 1;
 	} else if (ss_has_prefix(t, end, "uid:")) {
-		if (ss_num(t + 4, n - 4, &tmp.uid) < 0)
+		if (num_dec_count(t + 4, n - 4, &tmp.uid) < 0)
 			return -1;
 		if (k->row.uid == SM_NONE)
 			k->row.uid = tmp.uid;
@@ -545,7 +522,7 @@ static const char *ss_field_end(const struct ss_fields *fs, size_t i)
 static size_t ss_next_number(const struct ss_fields *fs, size_t i)
 {
 	for (; i < fs->nf; i++)
-		if (ss_all_digits(fs->f[i], fs->fl[i]))
+		if (num_is_digits(fs->f[i], fs->fl[i]))
 			return i;
 	return fs->nf;
 }
@@ -680,8 +657,8 @@ static int ss_head_cols(struct ss_parser *p, const struct ss_fields *fs, struct 
 			k->nid = &k->other;
 		}
 	}
-	if (!st || fs->nf < i + 5 || ss_num(fs->f[i + 1], fs->fl[i + 1], &k->row.rx_queue) < 0 ||
-	    ss_num(fs->f[i + 2], fs->fl[i + 2], &k->row.tx_queue) < 0)
+	if (!st || fs->nf < i + 5 || num_dec_count(fs->f[i + 1], fs->fl[i + 1], &k->row.rx_queue) < 0 ||
+	    num_dec_count(fs->f[i + 2], fs->fl[i + 2], &k->row.tx_queue) < 0)
 		return -1;
 	k->row.state = k->nid->kind == SS_UNIX ? st->unix_state : st->inet;
 	k->row.proto = k->nid->v4;
@@ -754,9 +731,9 @@ static int ss_is_socket(const char *s, size_t n)
 	const char *f[3];
 	size_t fl[3], nf = fields_split(s, n, f, fl, 3);
 
-	if (nf >= 2 && ss_state_find(f[0], fl[0]) && ss_all_digits(f[1], fl[1]))
+	if (nf >= 2 && ss_state_find(f[0], fl[0]) && num_is_digits(f[1], fl[1]))
 		return 1;
-	return nf >= 3 && ss_state_find(f[1], fl[1]) && ss_all_digits(f[2], fl[2]);
+	return nf >= 3 && ss_state_find(f[1], fl[1]) && num_is_digits(f[2], fl[2]);
 }
 
 static int ss_is_header(const char *s, size_t n)
@@ -854,7 +831,7 @@ static int ss_sum_emit(struct ss_sum *q, uint64_t lineno, const char *group,
 	char nbuf[SS_SUM_NAME + 8];
 	int64_t val;
 
-	if (!name_len || name_len > SS_SUM_NAME || ss_num(v, vn, &val) < 0) {
+	if (!name_len || name_len > SS_SUM_NAME || num_dec_count(v, vn, &val) < 0) {
 		ss_warn(q->sink, lineno, "ss -s: bad counter skipped");
 		return 0;
 	}

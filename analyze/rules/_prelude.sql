@@ -37,6 +37,13 @@ SELECT DISTINCT o.process_id, s.id AS socket_id, s.source_id, s.netns, s.proto,
 FROM o JOIN sockets s ON s.id = o.socket_id JOIN socket_states st ON st.socket_id = s.id
 WHERE st.first_snapshot <= o.z AND st.last_snapshot >= o.a;
 
+-- socket_peers holds each local pair once, in one direction: both here.
+DROP TABLE IF EXISTS temp.rule_peers;
+CREATE TEMP TABLE rule_peers AS
+SELECT socket_id, peer_id, first_snapshot, last_snapshot FROM socket_peers
+UNION SELECT peer_id, socket_id, first_snapshot, last_snapshot FROM socket_peers;
+CREATE INDEX temp.rule_peers_socket ON rule_peers(socket_id);
+
 -- Listening ports per process, then per host (source and namespace).
 DROP TABLE IF EXISTS temp.rule_listen;
 CREATE TEMP TABLE rule_listen AS
@@ -182,7 +189,7 @@ SELECT process_id, dialer, n, n_all FROM (
     SELECT o.process_id, x.process_id AS dialer, count(DISTINCT o.socket_id) AS n,
            sum(count(DISTINCT o.socket_id)) OVER (PARTITION BY o.process_id) AS n_all,
            row_number() OVER (PARTITION BY o.process_id ORDER BY count(DISTINCT o.socket_id) DESC, x.process_id) AS rk
-    FROM rule_owned o JOIN socket_peers sp ON sp.socket_id = o.socket_id
+    FROM rule_owned o JOIN rule_peers sp ON sp.socket_id = o.socket_id
     JOIN rule_owned x ON x.socket_id = sp.peer_id AND x.process_id <> o.process_id AND x.dir = 'out'
     WHERE o.dir = 'in' AND o.state = 'ESTABLISHED'
     GROUP BY o.process_id, x.process_id)

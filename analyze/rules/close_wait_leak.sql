@@ -27,7 +27,7 @@ WITH f AS (
     GROUP BY cw.process_id
 ), fin2 AS (    -- the other end, on this host, in FIN_WAIT2: it closed first
     SELECT cw.process_id, count(DISTINCT cw.socket_id) AS n
-    FROM cw JOIN socket_peers sp ON sp.socket_id = cw.socket_id
+    FROM cw JOIN rule_peers sp ON sp.socket_id = cw.socket_id
     JOIN socket_states ps ON ps.socket_id = sp.peer_id AND ps.state IN ('FIN_WAIT2', 'FIN_WAIT1')
     GROUP BY cw.process_id
 ), c AS (

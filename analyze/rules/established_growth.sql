@@ -19,10 +19,10 @@ WITH f AS (
     FROM rule_owned WHERE state = 'ESTABLISHED' AND dir = 'out' GROUP BY process_id, remote_addr, remote_port
 ), peer AS (    -- the accepting side, when it is on this host
     SELECT o.process_id, count(DISTINCT o.socket_id) AS local_peers,
-           (SELECT group_concat(DISTINCT x.comm) FROM socket_peers sp2 JOIN v_socket_owners x ON x.socket_id = sp2.peer_id
+           (SELECT group_concat(DISTINCT x.comm) FROM rule_peers sp2 JOIN v_socket_owners x ON x.socket_id = sp2.peer_id
              WHERE sp2.socket_id IN (SELECT socket_id FROM rule_owned o2 WHERE o2.process_id = o.process_id
                                      AND o2.state = 'ESTABLISHED' AND o2.dir = 'out' LIMIT 50)) AS peer_comms
-    FROM rule_owned o JOIN socket_peers sp ON sp.socket_id = o.socket_id
+    FROM rule_owned o JOIN rule_peers sp ON sp.socket_id = o.socket_id
     WHERE o.state = 'ESTABLISHED' AND o.dir = 'out' GROUP BY o.process_id
 ), h AS (
     SELECT f.*, e.endpoint, e.n AS endpoint_conns, coalesce(pe.local_peers, 0) AS local_peers, pe.peer_comms,

@@ -10,8 +10,9 @@
 --   a loose ss capture stores it in tx_queue). A listener is judged full
 --   when its queue reached a known backlog or net.core.somaxconn, or when
 --   the kernel counted >= 10 TcpExt ListenOverflows during the recording
---   and this listener had the longest non-empty queue, seen in >= 2
---   snapshots. Overflows with no listener seen queueing are reported
+--   and this listener had the longest non-empty queue (or one at least
+--   half as long, so that two listeners overflowing together are both
+--   named), seen in >= 2 snapshots. Overflows with no listener seen queueing are reported
 --   without a process.
 WITH somax AS (
     SELECT id AS source_id, coalesce(CAST(json_extract(CASE WHEN json_valid(manifest) THEN manifest END,
@@ -34,13 +35,15 @@ WITH somax AS (
     FROM rule_owned o WHERE o.state = 'LISTEN' AND o.rx_queue_max > 0
     GROUP BY o.process_id, o.local_addr, o.local_port
 ), ranked AS (
-    SELECT l.*, row_number() OVER (PARTITION BY l.source_id ORDER BY l.queue DESC, l.local_port) AS rk
+    SELECT l.*, row_number() OVER (PARTITION BY l.source_id ORDER BY l.queue DESC, l.local_port) AS rk,
+           max(l.queue) OVER (PARTITION BY l.source_id) AS top
     FROM lst l
 ), full_ AS (
     SELECT r.*, coalesce(h.overflows, 0) AS overflows, coalesce(h.drops, 0) AS drops, h.t0 AS ht0, h.t1 AS ht1,
            CASE WHEN r.backlog > 0 AND r.queue >= r.backlog THEN 'backlog'
                 WHEN r.queue >= m.somaxconn THEN 'somaxconn'
-                WHEN coalesce(h.overflows, 0) >= 10 AND h.n >= 2 AND r.rk = 1 AND r.seen >= 2 THEN 'overflows' END AS basis,
+                WHEN coalesce(h.overflows, 0) >= 10 AND h.n >= 2 AND r.seen >= 2
+                     AND (r.rk = 1 OR (r.queue >= 2 AND 2 * r.queue >= r.top)) THEN 'overflows' END AS basis,
            m.somaxconn
     FROM ranked r JOIN somax m ON m.source_id = r.source_id LEFT JOIN host h ON h.source_id = r.source_id
 )

@@ -41,7 +41,7 @@ WITH pc AS (
            (SELECT min(first_snapshot) FROM socket_states WHERE socket_id = cw.socket_id)
              > (SELECT min(id) FROM snapshots n WHERE n.source_id = s.source_id) AS born_seen
     FROM rule_owned cw JOIN sockets s ON s.id = cw.socket_id
-    JOIN socket_peers sp ON sp.socket_id = cw.socket_id
+    JOIN rule_peers sp ON sp.socket_id = cw.socket_id
     JOIN socket_states ps ON ps.socket_id = sp.peer_id AND ps.state = 'FIN_WAIT2'
     JOIN sockets pe ON pe.id = sp.peer_id
     WHERE cw.state = 'CLOSE_WAIT'

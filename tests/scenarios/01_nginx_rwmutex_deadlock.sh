@@ -48,10 +48,13 @@ cw=$(sc_series "$svc" CLOSE_WAIT)
 echo "CLOSE_WAIT of the service per snapshot: $cw"
 set -- $(sc_first_last "$cw")
 sc_check "service CLOSE_WAIT grows by >= 50 over the run ($1 -> $2)" [ $((${2:-0} - ${1:-0})) -ge 50 ]
-fw=$(sc_q "SELECT count(DISTINCT p.socket_id) FROM v_peer_pairs p
-           JOIN socket_states a ON a.socket_id = p.socket_id AND a.state = 'CLOSE_WAIT'
-           JOIN socket_states b ON b.socket_id = p.peer_id AND b.state = 'FIN_WAIT2'
-           WHERE p.local_port = $app")
+# socket_peers holds one row per pair, either way round: look both ways.
+fw=$(sc_q "WITH pp AS (SELECT socket_id AS a, peer_id AS b FROM socket_peers
+                      UNION SELECT peer_id, socket_id FROM socket_peers)
+           SELECT count(DISTINCT pp.a) AS n FROM pp JOIN sockets s ON s.id = pp.a
+           JOIN socket_states x ON x.socket_id = pp.a AND x.state = 'CLOSE_WAIT'
+           JOIN socket_states y ON y.socket_id = pp.b AND y.state = 'FIN_WAIT2'
+           WHERE s.local_port = $app")
 echo "service CLOSE_WAIT sockets whose nginx end was seen in FIN_WAIT2: $fw"
 sc_check "nginx's ends seen in FIN_WAIT2 (>= 20, got $fw)" [ "${fw:-0}" -ge 20 ]
 dumps=$(sc_q "SELECT count(*) FROM dumps WHERE pid = $svc AND kind = 'debug2'")

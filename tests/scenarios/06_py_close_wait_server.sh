@@ -43,11 +43,14 @@ onport=$(sc_q "SELECT count(DISTINCT o.socket_id) FROM v_socket_owners o JOIN so
                JOIN socket_states st ON st.socket_id = s.id AND st.state = 'CLOSE_WAIT'
                WHERE o.pid = $srv AND s.local_port = $port")
 sc_check "they are accepted connections on its listening port (got $onport)" [ "${onport:-0}" -ge 100 ]
-fw=$(sc_q "SELECT count(DISTINCT p.socket_id) FROM v_peer_pairs p
-           JOIN socket_states a ON a.socket_id = p.socket_id AND a.state = 'CLOSE_WAIT'
-           JOIN socket_states b ON b.socket_id = p.peer_id AND b.state = 'FIN_WAIT2'
-           WHERE p.local_port = $port")
-sc_check "their other ends were seen in FIN_WAIT2 (>= 20, got $fw)" [ "${fw:-0}" -ge 20 ]
+# socket_peers holds one row per pair, either way round: look both ways.
+fw=$(sc_q "WITH pp AS (SELECT socket_id AS a, peer_id AS b FROM socket_peers
+                      UNION SELECT peer_id, socket_id FROM socket_peers)
+           SELECT count(DISTINCT pp.a) AS n FROM pp JOIN sockets s ON s.id = pp.a
+           JOIN socket_states x ON x.socket_id = pp.a AND x.state = 'CLOSE_WAIT'
+           JOIN socket_states y ON y.socket_id = pp.b AND y.state = 'FIN_WAIT2'
+           WHERE s.local_port = $port")
+sc_check "their other ends were seen in FIN_WAIT2 (>= 100, got $fw)" [ "${fw:-0}" -ge 100 ]
 
 # --- the verdict -----------------------------------------------------------------
 sc_report

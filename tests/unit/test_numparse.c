@@ -279,10 +279,32 @@ static void test_size_bad(void **state)
 	bad_size("18014398509481984K");
 }
 
+static void test_dec_count(void **state)
+{
+	int64_t v = 7;
+
+	(void)state;
+	assert_true(num_is_digits("0123", 4));
+	assert_false(num_is_digits("", 0));
+	assert_false(num_is_digits("12a", 3));
+	assert_false(num_is_digits("+1", 2));
+	assert_int_equal(num_dec_count("42", 2, &v), 0);
+	assert_int_equal(v, 42);
+	assert_int_equal(num_dec_count("9223372036854775807", 19, &v), 0);
+	assert_int_equal(v, INT64_MAX);
+	v = 7;
+	assert_int_equal(num_dec_count("9223372036854775808", 19, &v), -1);
+	assert_int_equal(num_dec_count("-1", 2, &v), -1);
+	assert_int_equal(num_dec_count("1 ", 2, &v), -1);
+	assert_int_equal(num_dec_count("", 0, &v), -1);
+	assert_int_equal(v, 7);         /* untouched on failure */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_u64_valid),
+		cmocka_unit_test(test_dec_count),
 		cmocka_unit_test(test_u64_strict),
 		cmocka_unit_test(test_i64),
 		cmocka_unit_test(test_duration_units),

@@ -916,6 +916,23 @@ static void t_frame_cap(void **state)
 	free(b);
 }
 
+/* Found by fuzz_goroutine (tests/fuzz/regress/goroutine/): a negative wait. */
+static void t_fuzz_negative_minutes(void **state)
+{
+	struct rec rc;
+
+	(void)state;
+	assert_int_equal(parse_str(parse_goroutine_text,
+		"goroutine 1 [,-2 minute]:\n"
+		"goroutine 2 [select, x minutes]:\n"
+		"goroutine 3 [select, 7 minutes]:\nmain.f()\n\t/a.go:1 +0x1\n", &rc), 0);
+	assert_int_equal(rc.n, 3);
+	assert_int_equal(rc.rows[0].wait, 0);
+	assert_int_equal(rc.rows[1].wait, 0);
+	assert_int_equal(rc.rows[2].wait, 7);
+	rec_free(&rc);
+}
+
 static void t_empty_garbage(void **state)
 {
 	struct rec rc;
@@ -1284,6 +1301,7 @@ int main(void)
 		cmocka_unit_test(t_long_line),
 		cmocka_unit_test(t_frame_cap),
 		cmocka_unit_test(t_empty_garbage),
+		cmocka_unit_test(t_fuzz_negative_minutes),
 		cmocka_unit_test(t_stop_and_warn_cap),
 		cmocka_unit_test(t_debug1_corpus),
 		cmocka_unit_test(t_debug1_crafted),

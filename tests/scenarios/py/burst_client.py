@@ -12,7 +12,12 @@ import time
 
 def main():
     port, n, hold = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
-    conns = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(n)]
+    conns = []
+    for _ in range(n):
+        c = socket.create_connection(("127.0.0.1", port), timeout=5)
+        c.sendall(b"HI\n")
+        c.recv(16)  # the server's answer: it has accepted this one
+        conns.append(c)
     print("open %d" % len(conns), flush=True)
     time.sleep(hold)
     for c in conns:
