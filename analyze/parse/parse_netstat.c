@@ -260,19 +260,6 @@ static int netstat_call(struct netstat_parser *p, const struct sm_socket_row *ro
 
 /* ---- addresses ---------------------------------------------------------- */
 
-/* "*", digits or a service name; only digits out of range are an error. */
-static int netstat_port(const char *s, size_t n, int64_t *port)
-{
-	*port = SM_NONE;
-	if (!num_is_digits(s, n))
-		return 0;
-	if (num_dec_count(s, n, port) < 0 || *port > 65535) {
-		*port = SM_NONE;
-		return -1;
-	}
-	return 0;
-}
-
 /*
  * Where the port starts: after "]:" when bracketed; otherwise after the
  * last ':' unless a '.' follows it (BSD "fe80::1.22", "10.0.0.1.80"),
@@ -300,7 +287,7 @@ static int netstat_addr(const char *s, size_t n, struct netstat_addr *a)
 
 	memset(a, 0, sizeof(*a));
 	a->port = SM_NONE;
-	if (sep && netstat_port(sep + 1, n - hn - 1, &a->port) < 0)
+	if (sep && sm_port_field(sep + 1, n - hn - 1, &a->port) < 0)
 		return -1;
 	if (hn && s[0] == '[') {
 		if (hn < 2 || s[hn - 1] != ']')

@@ -230,19 +230,6 @@ static int ss_call(struct ss_parser *p, const struct sm_socket_row *row)
 
 /* ---- addresses ---------------------------------------------------------- */
 
-/* "*", digits or a service name; only digits out of range are an error. */
-static int ss_port(const char *s, size_t n, int64_t *port)
-{
-	*port = SM_NONE;
-	if (!num_is_digits(s, n))
-		return 0;
-	if (num_dec_count(s, n, port) < 0 || *port > 65535) {
-		*port = SM_NONE;
-		return -1;
-	}
-	return 0;
-}
-
 /*
  * "host:port" where host may be bracketed and carry a %scope, before
  * (old ss, "fe80::1%eth0:123") or after the bracket ("[fe80::1]%eth0:123").
@@ -255,7 +242,7 @@ static int ss_inet_addr(const char *s, size_t n, struct ss_addr *a)
 
 	memset(a, 0, sizeof(*a));
 	a->port = SM_NONE;
-	if (colon && ss_port(colon + 1, n - hn - 1, &a->port) < 0)
+	if (colon && sm_port_field(colon + 1, n - hn - 1, &a->port) < 0)
 		return -1;
 	if (hn && h[0] == '[') {
 		rb = memchr(h, ']', hn);
@@ -557,7 +544,7 @@ static int ss_other_addr(struct ss_parser *p, const struct ss_sock *k, const cha
 	const char *colon = k->nid->kind == SS_VSOCK ? memrchr(s, ':', n) : NULL;
 
 	if (colon) {
-		if (ss_port(colon + 1, (size_t)(s + n - colon - 1), port) < 0)
+		if (sm_port_field(colon + 1, (size_t)(s + n - colon - 1), port) < 0)
 			return -1;
 		n = (size_t)(colon - s);
 	}

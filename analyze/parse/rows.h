@@ -158,5 +158,11 @@ struct sm_sink {
 /* Reset a row to "nothing known". */
 void sm_socket_row_init(struct sm_socket_row *r);
 void sm_fd_row_init(struct sm_fd_row *r);
+/*
+ * A tool's port column ("*", digits or a service name, as ss and netstat
+ * print it): digits give the port, anything else SM_NONE; only digits out
+ * of range are an error (-1, *port SM_NONE).
+ */
+int sm_port_field(const char *s, size_t n, int64_t *port);
 
 #endif
