@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "load.h"
@@ -15,6 +16,7 @@ static const char load_help[] =
 "/proc/net/tcp, tcp6, udp, udp6, raw, unix, netlink, packet, sockstat,\n"
 "netstat or snmp), a directory of such files, or an archive of them\n"
 "(tar, tar.gz, tar.zst, zip). Formats are detected from content.\n"
+"With no INPUT, an existing DB from an older sockmortem is upgraded.\n"
 "\n"
 "  -o, --output DB      database to write (default: sockmortem.db)\n"
 "      --format NAME    force the format of loose captures: %s\n"
@@ -61,10 +63,18 @@ static int load_run(struct sm_ctx *ctx, int argc, char **argv)
 			return cmd_usage(ctx, &cmd_load, "bad option");
 		}
 	}
-	if (optind >= argc)
+	/* No input but an existing DB: opening it for writing is what brings
+	 * a database from an older sockmortem up to this schema. */
+	if (optind >= argc && access(dbpath, F_OK) < 0)
 		return cmd_usage(ctx, &cmd_load, "no input given");
 	if (cmd_open_db(ctx, dbpath, DB_CREATE, &db) < 0)
 		return CMD_FAILED;
+	if (optind >= argc) {
+		if (!lo.quiet)
+			fprintf(ctx->err, "sockmortem: %s: schema up to date, nothing to load\n", dbpath);
+		db_close(db);
+		return CMD_OK;
+	}
 	lo.progress = ctx->err_tty && !lo.quiet;
 	memset(&ld, 0, sizeof(ld));
 	ld.db = db;

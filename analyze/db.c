@@ -119,15 +119,43 @@ static int db_add_columns(sqlite3 *db, char **err)
 	return 0;
 }
 
+/*
+ * Schema 2 stores host counters as runs of one value (first_snapshot,
+ * last_snapshot) instead of a row per snapshot. A schema 1 table is set
+ * aside before the schema creates the new one, then copied over as runs of
+ * one snapshot each (db_migrate_after).
+ */
+static int db_v1_counters(sqlite3 *db)
+{
+	return db_int(db, "SELECT count(*) FROM pragma_table_info('counters') WHERE name = 'snapshot_id'", 0) > 0;
+}
+
+static int db_migrate_before(sqlite3 *db, int *had_v1, char **err)
+{
+	*had_v1 = db_v1_counters(db);
+	return *had_v1 ? db_exec(db, "ALTER TABLE counters RENAME TO counters_v1", err) : 0;
+}
+
+static int db_migrate_after(sqlite3 *db, int had_v1, char **err)
+{
+	if (!had_v1)
+		return 0;
+	return db_exec(db, "INSERT OR REPLACE INTO counters(netns, grp, name, first_snapshot, last_snapshot, value)"
+			   " SELECT netns, grp, name, snapshot_id, snapshot_id, value FROM counters_v1;"
+			   " DROP TABLE counters_v1;", err);
+}
+
 static int db_apply_schema(sqlite3 *db, char **err)
 {
 	char pragma[96];
+	int had_v1 = 0;
 
 	if (db_exec(db, "BEGIN", err) < 0)
 		return -1;
 	snprintf(pragma, sizeof(pragma), "PRAGMA application_id = %d; PRAGMA user_version = %d;",
 		 DB_APPLICATION_ID, DB_SCHEMA_VERSION);
-	if (db_exec(db, db_sql_schema, err) < 0 || db_add_columns(db, err) < 0 || db_exec(db, pragma, err) < 0 ||
+	if (db_migrate_before(db, &had_v1, err) < 0 || db_exec(db, db_sql_schema, err) < 0 ||
+	    db_migrate_after(db, had_v1, err) < 0 || db_add_columns(db, err) < 0 || db_exec(db, pragma, err) < 0 ||
 	    db_exec(db, db_sql_views, err) < 0) {
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
@@ -230,6 +258,11 @@ int db_open(const char *path, enum db_mode mode, sqlite3 **out, char **err)
 	if (mode == DB_READONLY) {
 		if (fresh) {
 			db_fail(err, "'%s' is empty: not a sockmortem database%s", path, NULL);
+			goto fail;
+		}
+		if (db_int(db, "PRAGMA user_version", 0) < DB_SCHEMA_VERSION) {
+			db_fail(err, "'%s' has an older schema: upgrade it once with `sockmortem load -o DB` "
+				"(no inputs needed)%s", path, NULL);
 			goto fail;
 		}
 	} else {

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #define DB_APPLICATION_ID 0x534d4f52   /* "SMOR" */
-#define DB_SCHEMA_VERSION 1
+#define DB_SCHEMA_VERSION 2
 
 extern const char db_sql_schema[];
 extern const char db_sql_views[];

@@ -16,10 +16,12 @@
 #include "db.h"
 #include "goroutine_class.h"
 #include "ingest_counts.h"
+#include "ingest_fds.h"
 #include "strbuf.h"
 
 #define STATE_MAX 16
 #define TUPLE_KEY_MAX 160
+#define COUNTER_KEY_MAX 200
 
 struct ing_socket {
 	int64_t id;
@@ -38,13 +40,6 @@ struct ing_socket {
 	uint32_t next_idx;        /* none: spool[next_idx] while its id is next_id */
 };
 
-struct ing_fd {
-	int64_t first, last;
-	uint64_t target_hash;
-	int64_t sid;              /* its socket as last found, 0 none: an fd */
-	uint32_t sidx;            /* keeps its socket, so no lookup next time */
-};
-
 struct ing_iv {
 	int64_t first, last;
 	int64_t counted;          /* orphans: snapshot_counts written up to */
@@ -53,6 +48,11 @@ struct ing_iv {
 struct ing_proc {
 	int64_t id;
 	int64_t last;
+};
+
+/* A host counter's current run of one value (value SM_NONE: no value). */
+struct ing_counter {
+	int64_t first, last, value;
 };
 
 /* A socket fd seen this snapshot, checked against the tables at its end. */
@@ -108,7 +108,8 @@ static const char *const ingest_sql[ST_COUNT] = {
 		      " VALUES (?,?,?,?,?)",
 	[ST_PEER] = "INSERT OR REPLACE INTO socket_peers(socket_id, peer_id, first_snapshot, last_snapshot)"
 		    " VALUES (?,?,?,?)",
-	[ST_COUNTER] = "INSERT OR REPLACE INTO counters(snapshot_id, netns, grp, name, value) VALUES (?,?,?,?,?)",
+	[ST_COUNTER] = "INSERT OR REPLACE INTO counters(netns, grp, name, first_snapshot, last_snapshot, value)"
+		       " VALUES (?,?,?,?,?,?)",
 	[ST_NOTE] = "INSERT INTO load_notes(source_id, path, line, severity, message) VALUES (?,?,?,?,?)",
 	[ST_ERROR] = "INSERT INTO collection_errors(snapshot_id, path, error, detail) VALUES (?,?,?,?)",
 	[ST_SAMPLE_FDS] = "UPDATE process_samples SET fd_count = ?, socket_fds = ?"
@@ -148,15 +149,23 @@ struct ingest {
 	uint32_t nsfree, asfree;
 	int64_t cur_id;           /* the socket of the previous row, 0 if none */
 	uint32_t cur_idx;
-	struct hashmap fds;       /* (process, fd) -> ing_fd */
+	struct fd_store fds;      /* (process, fd) -> ing_fd */
 	struct hashmap orphans;   /* (process, fd, inode) -> ing_iv */
 	struct hashmap peers;     /* (socket, socket) -> ing_iv */
 	struct hashmap procs;     /* (pid, start) -> ing_proc */
+	/* netns, "grp\0name" -> ing_counter: most host counters hold still
+	 * for many snapshots, and a row per counter per snapshot was a third
+	 * of an hour-long database. */
+	struct hashmap counters;
 	uint64_t inodes_seen;     /* this snapshot: rows with an inode */
 	/* tcp 4-tuple -> ing_tuple, of every tracked connected tcp socket:
 	 * built as sockets appear, not each snapshot, and used to pair both
 	 * local ends once and to find a TIME_WAIT's predecessor. */
 	struct hashmap tuples;
+	/* Sockets that have a local peer, so that snapshot_peers need not walk
+	 * every tracked socket: entries go stale when a socket closes. */
+	struct ing_tuple *paired;
+	size_t npaired, apaired;
 	int64_t prev_snap_id;     /* the snapshot before this one in this source */
 	struct hashmap fdcounts;  /* this snapshot: process id -> ing_fdcount */
 	int64_t fdc_pid;          /* fds come process by process: the last */
@@ -232,10 +241,11 @@ struct ingest *ingest_new(sqlite3 *db)
 	/* Two maps, so that the common inode key gets small slots. */
 	hashmap_init(&ing->isockets, 1 + sizeof(uint64_t), sizeof(uint32_t));
 	hashmap_init(&ing->sockets, TUPLE_KEY_MAX, sizeof(uint32_t));
-	hashmap_init(&ing->fds, 16, sizeof(struct ing_fd));
+	fd_store_init(&ing->fds);
 	hashmap_init(&ing->orphans, 24, sizeof(struct ing_iv));
 	hashmap_init(&ing->peers, 16, sizeof(struct ing_iv));
 	hashmap_init(&ing->procs, 16 + 256, sizeof(struct ing_proc));
+	hashmap_init(&ing->counters, COUNTER_KEY_MAX, sizeof(struct ing_counter));
 	hashmap_init(&ing->tuples, 2 * sizeof(uint64_t), sizeof(struct ing_tuple));
 	hashmap_init(&ing->fdcounts, 8, sizeof(struct ing_fdcount));
 	hashmap_init(&ing->stacks, 8, sizeof(int64_t));
@@ -263,16 +273,18 @@ void ingest_free(struct ingest *ing)
 		sqlite3_finalize(ing->st[i]);
 	hashmap_free(&ing->isockets);
 	hashmap_free(&ing->sockets);
-	hashmap_free(&ing->fds);
+	fd_store_free(&ing->fds);
 	hashmap_free(&ing->orphans);
 	hashmap_free(&ing->peers);
 	hashmap_free(&ing->procs);
+	hashmap_free(&ing->counters);
 	hashmap_free(&ing->tuples);
 	hashmap_free(&ing->fdcounts);
 	hashmap_free(&ing->stacks);
 	ing_counts_free(&ing->counts);
 	strbuf_release(&ing->scratch);
 	free(ing->sockfds);
+	free(ing->paired);
 	free(ing->spool);
 	free(ing->sfree);
 	free(ing->host);
@@ -285,11 +297,14 @@ void ingest_reset(struct ingest *ing)
 	hashmap_free(&ing->isockets);
 	hashmap_free(&ing->sockets);
 	ing->nspool = ing->nsfree = 0;
+	ing->npaired = 0;
 	ing->cur_id = 0;
-	hashmap_free(&ing->fds);
+	fd_store_free(&ing->fds);
+	fd_store_init(&ing->fds);
 	hashmap_free(&ing->orphans);
 	hashmap_free(&ing->peers);
 	hashmap_free(&ing->procs);
+	hashmap_free(&ing->counters);
 	hashmap_free(&ing->tuples);
 	hashmap_free(&ing->fdcounts);
 	ing->fdc = NULL;
@@ -632,6 +647,13 @@ static void tuple_track(struct ingest *ing, struct ing_socket *s, uint32_t idx)
 		s->peer_id = other->id;
 		other->peer = idx;
 		other->peer_id = s->id;
+		if (ing->npaired == ing->apaired) {
+			ing->apaired = ing->apaired ? ing->apaired * 2 : 256;
+			ing->paired = xreallocarray(ing->paired, ing->apaired, sizeof(*ing->paired));
+		}
+		/* each pair once, by its lower id (the other one is older) */
+		ing->paired[ing->npaired].socket_id = other->id;
+		ing->paired[ing->npaired++].idx = o->idx;
 	}
 }
 
@@ -881,7 +903,6 @@ static const struct ing_socket *sockfd_socket(struct ingest *ing, const struct i
 static int ingest_fd_impl(struct ingest *ing, int64_t process_id, int64_t netns, const struct sm_fd_row *r,
 			  int64_t socket_id)
 {
-	int64_t k[2] = { process_id, r->fd };
 	const char *target = r->target ? r->target : "";
 	uint64_t h = hash_bytes(target, strlen(target));
 	struct ing_fd *f;
@@ -890,7 +911,7 @@ static int ingest_fd_impl(struct ingest *ing, int64_t process_id, int64_t netns,
 	ing->stats.fd_rows++;
 	if (r->fd == SM_NONE)
 		return 0;   /* lsof's cwd/txt/mem rows are not descriptors */
-	f = hashmap_put(&ing->fds, k, sizeof(k), &is_new);
+	f = fd_store_put(&ing->fds, process_id, r->fd, &is_new);
 	if (!is_new && f->target_hash != h) {
 		sqlite3_stmt *st = ing->st[ST_FD_LAST];
 		sqlite3_bind_int64(st, 1, f->last);
@@ -915,7 +936,6 @@ static int ingest_fd_impl(struct ingest *ing, int64_t process_id, int64_t netns,
 			sqlite3_bind_int64(st, 8, socket_id);
 		if (ing_step(ing, ST_FD) < 0)
 			return -1;
-		f = hashmap_get(&ing->fds, k, sizeof(k));
 		f->first = ing->snap_id;
 		f->target_hash = h;
 		f->sid = 0;
@@ -944,19 +964,95 @@ int ingest_socket_owner(struct ingest *ing, int64_t process_id, int64_t netns, c
 	return ingest_fd_impl(ing, process_id, netns, r, ing->last_socket_id);
 }
 
-int ingest_counter(struct ingest *ing, int64_t netns, const struct sm_counter_row *r)
+static int counter_write(struct ingest *ing, int64_t netns, const char *group, const char *name,
+			 const struct ing_counter *c)
 {
 	sqlite3_stmt *st = ing->st[ST_COUNTER];
 
-	sqlite3_bind_int64(st, 1, ing->snap_id);
+	sqlite3_bind_int64(st, 1, netns);
+	sqlite3_bind_text(st, 2, group, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 4, c->first);
+	sqlite3_bind_int64(st, 5, c->last);
+	db_bind_opt_int(st, 6, c->value);
+	ing->stats.counter_rows++;
+	return ing_step(ing, ST_COUNTER);
+}
+
+/* The key is netns, then "group\0name\0"; 0 if it would not fit. */
+static size_t counter_key(char *key, int64_t netns, const char *group, const char *name)
+{
+	size_t g = strlen(group) + 1, n = strlen(name) + 1;
+
+	if (sizeof(netns) + g + n > COUNTER_KEY_MAX)
+		return 0;
+	memcpy(key, &netns, sizeof(netns));
+	memcpy(key + sizeof(netns), group, g);
+	memcpy(key + sizeof(netns) + g, name, n);
+	return sizeof(netns) + g + n;
+}
+
+static int counter_flush(struct ingest *ing, const char *key, const struct ing_counter *c)
+{
+	int64_t netns;
+
+	memcpy(&netns, key, sizeof(netns));
+	return counter_write(ing, netns, key + sizeof(netns), key + sizeof(netns) + strlen(key + sizeof(netns)) + 1, c);
+}
+
+/*
+ * A counter's row is its run of one value, written when the value changes
+ * or the counter stops being seen (close_counters).
+ */
+int ingest_counter(struct ingest *ing, int64_t netns, const struct sm_counter_row *r)
+{
+	char key[COUNTER_KEY_MAX];
+	struct ing_counter *c, now = { ing->snap_id, ing->snap_id, r->value };
+	size_t klen;
+	int is_new;
+
 	/* netns is part of the WITHOUT ROWID primary key, so it cannot be
 	 * NULL: a loose capture's unknown namespace is stored as 0. */
-	sqlite3_bind_int64(st, 2, netns == SM_NONE ? 0 : netns);
-	sqlite3_bind_text(st, 3, r->group, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 4, r->name, -1, SQLITE_TRANSIENT);
-	db_bind_opt_int(st, 5, r->value);
+	if (netns == SM_NONE)
+		netns = 0;
 	ing->stats.counters++;
-	return ing_step(ing, ST_COUNTER);
+	klen = counter_key(key, netns, r->group, r->name);
+	if (!klen)   /* absurdly long names: a run of their own */
+		return counter_write(ing, netns, r->group, r->name, &now);
+	c = hashmap_put(&ing->counters, key, klen, &is_new);
+	if (!is_new && c->value != now.value) {
+		if (c->first == ing->snap_id) {
+			c->value = now.value;   /* twice in one snapshot: the last wins */
+			return 0;
+		}
+		if (c->last == ing->snap_id)
+			c->last = ing->prev_snap_id;
+		if (counter_flush(ing, key, c) < 0)
+			return -1;
+		is_new = 1;
+	}
+	if (is_new)
+		*c = now;
+	c->last = ing->snap_id;
+	return 0;
+}
+
+/* Writes every run not seen in snapshot `upto` (all if upto is 0). */
+static int close_counters(struct ingest *ing, int64_t upto)
+{
+	size_t pos = 0;
+	const void *key;
+	size_t klen;
+	struct ing_counter *c;
+
+	while ((c = hashmap_next(&ing->counters, &pos, &key, &klen)) != NULL) {
+		if (upto && c->last == upto)
+			continue;
+		if (counter_flush(ing, key, c) < 0)
+			return -1;
+		hashmap_del(&ing->counters, key, klen);
+	}
+	return 0;
 }
 
 int ingest_note(struct ingest *ing, const char *path, int64_t line, const char *severity, const char *msg)
@@ -1016,13 +1112,12 @@ static void snapshot_orphans(struct ingest *ing, int have_tables)
 	}
 	for (i = 0; i < ing->nsockfds; i++) {
 		const struct ing_sockfd *sf = &ing->sockfds[i];
-		int64_t fk[2] = { sf->process_id, sf->fd };
 		const struct ing_fd *f;
 		const struct ing_socket *s = sockfd_socket(ing, sf);
 
 		if (s && s->last == ing->snap_id)
 			continue;   /* in a table of this snapshot */
-		f = hashmap_get(&ing->fds, fk, sizeof(fk));
+		f = fd_store_get(&ing->fds, sf->process_id, sf->fd);
 		if (!f || f->first == ing->snap_id) {
 			ing->sockfds[keep++] = *sf;   /* new fd: decide later */
 			continue;
@@ -1035,26 +1130,29 @@ static void snapshot_orphans(struct ingest *ing, int have_tables)
 /* Peers: both ends of a local connection (paired by tuple_track), seen now. */
 static void snapshot_peers(struct ingest *ing)
 {
-	uint32_t i;
+	size_t i, keep = 0;
 
-	for (i = 0; i < ing->nspool; i++) {
-		const struct ing_socket *s = &ing->spool[i], *o;
+	for (i = 0; i < ing->npaired; i++) {
+		const struct ing_tuple *t = &ing->paired[i];
+		const struct ing_socket *s = &ing->spool[t->idx], *o;
 		int64_t pk[2];
 		struct ing_iv *iv;
 		int is_new;
 
-		if (!s->id || !s->peer_id || s->peer_id < s->id || s->last != ing->snap_id)
-			continue;   /* each pair once, from its lower id */
+		if (s->id != t->socket_id || !s->peer_id)
+			continue;   /* closed: drop the entry */
+		ing->paired[keep++] = *t;
 		o = &ing->spool[s->peer];
-		if (o->id != s->peer_id || o->last != ing->snap_id)
+		if (s->last != ing->snap_id || o->id != s->peer_id || o->last != ing->snap_id)
 			continue;
-		pk[0] = s->id;
-		pk[1] = o->id;
+		pk[0] = s->id < o->id ? s->id : o->id;
+		pk[1] = s->id < o->id ? o->id : s->id;
 		iv = hashmap_put(&ing->peers, pk, sizeof(pk), &is_new);
 		if (is_new)
 			iv->first = ing->snap_id;
 		iv->last = ing->snap_id;
 	}
+	ing->npaired = keep;
 }
 
 static int flush_iv(struct ingest *ing, int which, const int64_t *k, int nk, const struct ing_iv *iv)
@@ -1122,31 +1220,24 @@ static int close_sockets(struct ingest *ing, int64_t upto)
 	return close_sockets_of(ing, &ing->isockets, upto) < 0 ? -1 : close_sockets_of(ing, &ing->sockets, upto);
 }
 
+/* An fd interval has ended: its last snapshot is settled. */
+static int fd_closed(void *ctx, int64_t process_id, int64_t fd, const struct ing_fd *f)
+{
+	struct ingest *ing = ctx;
+	sqlite3_stmt *st = ing->st[ST_FD_LAST];
+
+	if (f->last == f->first)
+		return 0;   /* inserted with it */
+	sqlite3_bind_int64(st, 1, f->last);
+	sqlite3_bind_int64(st, 2, process_id);
+	sqlite3_bind_int64(st, 3, fd);
+	sqlite3_bind_int64(st, 4, f->first);
+	return ing_step(ing, ST_FD_LAST);
+}
+
 static int close_fds(struct ingest *ing, int64_t upto)
 {
-	size_t pos = 0;
-	const void *key;
-	size_t klen;
-	struct ing_fd *f;
-
-	while ((f = hashmap_next(&ing->fds, &pos, &key, &klen)) != NULL) {
-		sqlite3_stmt *st = ing->st[ST_FD_LAST];
-		int64_t k[2];
-
-		if (upto && f->last == upto)
-			continue;
-		memcpy(k, key, sizeof(k));
-		if (f->last != f->first) {
-			sqlite3_bind_int64(st, 1, f->last);
-			sqlite3_bind_int64(st, 2, k[0]);
-			sqlite3_bind_int64(st, 3, k[1]);
-			sqlite3_bind_int64(st, 4, f->first);
-			if (ing_step(ing, ST_FD_LAST) < 0)
-				return -1;
-		}
-		hashmap_del(&ing->fds, key, klen);
-	}
-	return 0;
+	return fd_store_close(&ing->fds, upto, fd_closed, ing);
 }
 
 static int update_samples(struct ingest *ing)
@@ -1227,6 +1318,7 @@ int ingest_snapshot_end(struct ingest *ing)
 	snapshot_orphans(ing, ing->inodes_seen > 0);
 	snapshot_peers(ing);
 	if (snapshot_counts_flush(ing) < 0 || update_samples(ing) < 0 || close_sockets(ing, cur) < 0 || close_fds(ing, cur) < 0 ||
+	    close_counters(ing, cur) < 0 ||
 	    close_ivs(ing, &ing->orphans, ST_ORPHAN, 3, cur, &ing->stats.orphans) < 0 ||
 	    close_ivs(ing, &ing->peers, ST_PEER, 2, cur, &ing->stats.peers) < 0)
 		return -1;
@@ -1249,7 +1341,7 @@ int ingest_source_end(struct ingest *ing, int complete, const char *end_reason)
 	ing->nsockfds = 0;
 	if (snapshot_counts_flush(ing) < 0)   /* those orphans */
 		return -1;
-	if (close_sockets(ing, 0) < 0 || close_fds(ing, 0) < 0 ||
+	if (close_sockets(ing, 0) < 0 || close_fds(ing, 0) < 0 || close_counters(ing, 0) < 0 ||
 	    close_ivs(ing, &ing->orphans, ST_ORPHAN, 3, 0, &ing->stats.orphans) < 0 ||
 	    close_ivs(ing, &ing->peers, ST_PEER, 2, 0, &ing->stats.peers) < 0)
 		return -1;

@@ -73,7 +73,8 @@ struct ingest_stats {
 	uint64_t processes;
 	uint64_t orphans;
 	uint64_t peers;
-	uint64_t counters;
+	uint64_t counters;        /* values seen */
+	uint64_t counter_rows;    /* runs of one value stored */
 	uint64_t notes;
 	uint64_t dumps;
 	uint64_t goroutines;

@@ -6,14 +6,6 @@
 
 #include "strbuf.h"
 
-/* Keys are fixed-size, zero-padded: (snapshot id or 0: the current one,
- * process id, name). */
-struct counts_key {
-	int64_t snapshot_id;
-	int64_t process_id;
-	char name[COUNTS_NAME_MAX];
-};
-
 int ing_counts_init(struct ing_counts *c, sqlite3 *db, char **err)
 {
 	/* Adds: a snapshot's orphans can be counted again after it was
@@ -21,7 +13,7 @@ int ing_counts_init(struct ing_counts *c, sqlite3 *db, char **err)
 	static const char sql[] = "INSERT INTO snapshot_counts(snapshot_id, process_id, name, value) VALUES (?,?,?,?)"
 				  " ON CONFLICT(snapshot_id, process_id, name) DO UPDATE SET value = value + excluded.value";
 
-	memset(c, 0, sizeof(*c));
+	memset(c, 0, sizeof(*c));   /* the cache too: a slot with n == 0 is free */
 	hashmap_init(&c->map, sizeof(struct counts_key), sizeof(int64_t));
 	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->ins, NULL) != SQLITE_OK) {
 		struct strbuf sb = STRBUF_INIT;
@@ -45,6 +37,7 @@ void ing_counts_free(struct ing_counts *c)
 void ing_counts_clear(struct ing_counts *c)
 {
 	hashmap_clear(&c->map);
+	memset(c->cache, 0, sizeof(c->cache));
 }
 
 void ing_counts_add(struct ing_counts *c, int64_t process_id, const char *name, int64_t n)
@@ -52,18 +45,39 @@ void ing_counts_add(struct ing_counts *c, int64_t process_id, const char *name, 
 	ing_counts_add_at(c, 0, process_id, name, n);
 }
 
-void ing_counts_add_at(struct ing_counts *c, int64_t snapshot_id, int64_t process_id, const char *name, int64_t n)
+static void counts_spill(struct ing_counts *c, struct counts_slot *s)
 {
-	struct counts_key k;
 	int64_t *v;
 	int is_new;
 
-	memset(&k, 0, sizeof(k));
-	k.snapshot_id = snapshot_id;
-	k.process_id = process_id;
-	memcpy(k.name, name, strnlen(name, sizeof(k.name) - 1));
-	v = hashmap_put(&c->map, &k, sizeof(k), &is_new);
-	*v += n;
+	if (!s->n)
+		return;
+	v = hashmap_put(&c->map, &s->key, sizeof(s->key), &is_new);
+	*v += s->n;
+	s->n = 0;
+}
+
+void ing_counts_add_at(struct ing_counts *c, int64_t snapshot_id, int64_t process_id, const char *name, int64_t n)
+{
+	size_t len = strnlen(name, COUNTS_NAME_MAX - 1);
+	uint64_t h;
+	struct counts_slot *s;
+
+	h = ((uint64_t)process_id * 0x9e3779b97f4a7c15ULL) ^ ((uint64_t)snapshot_id * 0xbf58476d1ce4e5b9ULL);
+	h ^= (uint64_t)(unsigned char)name[0] * 131 + (uint64_t)(unsigned char)name[len ? len - 1 : 0] * 7 + len;
+	s = &c->cache[(h ^ (h >> 29)) % COUNTS_CACHE];
+	/* The hit needs no key built: this runs three times per socket row. */
+	if (s->n && s->key.process_id == process_id && s->key.snapshot_id == snapshot_id &&
+	    !memcmp(s->key.name, name, len) && !s->key.name[len]) {
+		s->n += n;
+		return;
+	}
+	counts_spill(c, s);
+	memset(&s->key, 0, sizeof(s->key));
+	s->key.snapshot_id = snapshot_id;
+	s->key.process_id = process_id;
+	memcpy(s->key.name, name, len);
+	s->n = n;
 }
 
 static int counts_is_tcp(const char *proto)
@@ -92,10 +106,12 @@ void ing_counts_owned_socket(struct ing_counts *c, int64_t process_id, int is_tc
 
 int ing_counts_flush(struct ing_counts *c, int64_t snapshot_id, char **err)
 {
-	size_t pos = 0, klen;
+	size_t pos = 0, klen, i;
 	const void *key;
 	int64_t *v;
 
+	for (i = 0; i < COUNTS_CACHE; i++)
+		counts_spill(c, &c->cache[i]);
 	while ((v = hashmap_next(&c->map, &pos, &key, &klen)) != NULL) {
 		const struct counts_key *k = key;
 		int rc;

@@ -18,8 +18,28 @@
 
 #define COUNTS_NAME_MAX 16
 
+#define COUNTS_CACHE 64
+
+/* Keys are fixed-size, zero-padded: (snapshot id or 0: the current one,
+ * process id, name). */
+struct counts_key {
+	int64_t snapshot_id;
+	int64_t process_id;
+	char name[COUNTS_NAME_MAX];
+};
+
+/* A count being added to, not yet in the map. */
+struct counts_slot {
+	struct counts_key key;
+	int64_t n;
+};
+
 struct ing_counts {
 	struct hashmap map;       /* (process id, name) -> int64 */
+	/* Every socket row adds to two or three counts, nearly always the
+	 * same few: they gather here, direct-mapped, and reach the map only
+	 * when evicted or flushed. */
+	struct counts_slot cache[COUNTS_CACHE];
 	sqlite3_stmt *ins;
 };
 

@@ -29,11 +29,13 @@ int lines_next(struct line_iter *it, const char **line, size_t *len)
 	return 1;
 }
 
-size_t fields_split(const char *s, size_t len, const char **f, size_t *flen, size_t max)
+/* Stores up to max fields; counts the rest only if count_rest. */
+static size_t fields_split_core(const char *s, size_t len, const char **f, size_t *flen, size_t max,
+				int count_rest)
 {
 	size_t i = 0, n = 0;
 
-	while (i < len) {
+	while (i < len && (count_rest || n < max)) {
 		size_t start;
 
 		while (i < len && (s[i] == ' ' || s[i] == '\t'))
@@ -50,4 +52,14 @@ size_t fields_split(const char *s, size_t len, const char **f, size_t *flen, siz
 		n++;
 	}
 	return n;
+}
+
+size_t fields_split(const char *s, size_t len, const char **f, size_t *flen, size_t max)
+{
+	return fields_split_core(s, len, f, flen, max, 1);
+}
+
+size_t fields_split_first(const char *s, size_t len, const char **f, size_t *flen, size_t max)
+{
+	return fields_split_core(s, len, f, flen, max, 0);
 }

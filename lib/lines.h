@@ -25,5 +25,7 @@ int lines_next(struct line_iter *it, const char **line, size_t *len);
  * are counted but not stored).
  */
 size_t fields_split(const char *s, size_t len, const char **f, size_t *flen, size_t max);
+/* The same, but stops after max fields: for rows whose tail is not read. */
+size_t fields_split_first(const char *s, size_t len, const char **f, size_t *flen, size_t max);
 
 #endif

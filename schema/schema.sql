@@ -1,4 +1,4 @@
--- sockmortem analysis database, schema version 1 (PRAGMA user_version = 1).
+-- sockmortem analysis database, schema version 2 (PRAGMA user_version = 2).
 -- Documented table by table in schema/README.md. Times are nanoseconds since
 -- the Unix epoch (wall clock of the recorded host) unless a column says
 -- otherwise. Interval tables hold one row per unchanged stretch, with the
@@ -147,14 +147,17 @@ CREATE TABLE IF NOT EXISTS socket_peers (
     PRIMARY KEY (socket_id, peer_id)
 ) WITHOUT ROWID;
 
--- Host counters: sockstat, netstat (TcpExt), snmp, ss -s.
+-- Host counters: sockstat, netstat (TcpExt), snmp, ss -s. One row per run
+-- of one value: the counter held `value` in every snapshot from
+-- first_snapshot to last_snapshot (v_counters gives one row per snapshot).
 CREATE TABLE IF NOT EXISTS counters (
-    snapshot_id INTEGER NOT NULL,
-    netns       INTEGER,
-    grp         TEXT NOT NULL,
-    name        TEXT NOT NULL,
-    value       INTEGER,
-    PRIMARY KEY (snapshot_id, netns, grp, name)
+    netns          INTEGER NOT NULL,
+    grp            TEXT NOT NULL,
+    name           TEXT NOT NULL,
+    first_snapshot INTEGER NOT NULL,
+    last_snapshot  INTEGER NOT NULL,
+    value          INTEGER,
+    PRIMARY KEY (grp, name, netns, first_snapshot)
 ) WITHOUT ROWID;
 
 -- What the collector could not read (errors.tsv) and how its steps went.

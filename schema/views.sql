@@ -83,6 +83,15 @@ FROM process_samples ps
 JOIN processes p ON p.id = ps.process_id
 JOIN snapshots sn ON sn.id = ps.snapshot_id;
 
+DROP VIEW IF EXISTS v_counters;
+-- Host counters, one row per snapshot (counters holds runs of one value;
+-- snapshot ids are consecutive within a source, so a run's range holds
+-- only its own source's snapshots).
+CREATE VIEW v_counters AS
+SELECT sn.id AS snapshot_id, sn.wall_ns, c.netns, c.grp, c.name, c.value
+FROM counters c
+JOIN snapshots sn ON sn.id BETWEEN c.first_snapshot AND c.last_snapshot;
+
 DROP VIEW IF EXISTS v_orphan_fds;
 CREATE VIEW v_orphan_fds AS
 SELECT o.process_id, p.pid, p.comm, o.fd, o.inode, o.first_snapshot, o.last_snapshot,

@@ -477,11 +477,14 @@ int parse_procnet_inet(const char *buf, size_t len, const char *proto,
 	memset(&lay, 0, sizeof(lay));
 	lines_init(&it, buf, len);
 	while (lines_next(&it, &line, &n)) {
-		pn_split(line, n, &fl);
+		/* Rows: only the columns the layout reads (a tcp row has seven
+		 * more that nothing uses); the header in full. */
+		fl.n = fields_split_first(line, n, fl.f, fl.len, have_header ? lay.need : PN_MAXF);
 		if (!fl.n)
 			continue;
 		/* A header again mid-file: another dump was appended. */
 		if (pn_tok_eq(fl.f[0], fl.len[0], "sl")) {
+			pn_split(line, n, &fl);
 			/* A bad header leaves the previous layout in force. */
 			if (pn_inet_header(&fl, &next) == 0) {
 				lay = next;

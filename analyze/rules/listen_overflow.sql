@@ -21,7 +21,7 @@ WITH somax AS (
 ), ctr AS (
     SELECT sn.source_id, c.name, max(c.value) - min(c.value) AS delta, count(DISTINCT c.snapshot_id) AS n,
            min(sn.wall_ns) AS t0, max(sn.wall_ns) AS t1
-    FROM counters c JOIN snapshots sn ON sn.id = c.snapshot_id
+    FROM v_counters c JOIN snapshots sn ON sn.id = c.snapshot_id
     WHERE c.grp = 'TcpExt' AND c.name IN ('ListenOverflows', 'ListenDrops') GROUP BY sn.source_id, c.name
 ), host AS (
     SELECT source_id, coalesce(max(CASE WHEN name = 'ListenOverflows' THEN delta END), 0) AS overflows,
@@ -78,6 +78,6 @@ SELECT NULL, NULL, 'server', hs.t0, hs.t1, CASE WHEN hs.overflows >= 1000 THEN '
        json_object('listen_overflows', hs.overflows, 'listen_drops', hs.drops, 'snapshots', hs.n, 'basis', 'counters'),
        printf('TcpExt ListenOverflows +%d, ListenDrops +%d between the first and the last snapshot', hs.overflows, hs.drops)
        || char(10) || 'no LISTEN socket was seen with a queue: the bursts were shorter than the snapshot interval',
-       'SELECT snapshot_id, name, value FROM counters WHERE grp = ''TcpExt'' AND name IN (''ListenOverflows'', ''ListenDrops'') ORDER BY snapshot_id'
+       'SELECT snapshot_id, name, value FROM v_counters WHERE grp = ''TcpExt'' AND name IN (''ListenOverflows'', ''ListenDrops'') ORDER BY snapshot_id'
 FROM host hs
 WHERE hs.n >= 2 AND hs.overflows >= 10 AND NOT EXISTS (SELECT 1 FROM full_ f WHERE f.source_id = hs.source_id AND f.basis IS NOT NULL)

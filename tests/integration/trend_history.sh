@@ -142,7 +142,7 @@ sm trend "$DB" --metric established --by comm --until $UNTIL --csv
 expect "established of nginx on day 0" "$(grep '^2026-11-02T00:00:00Z,nginx,' "$T/out")" "2026-11-02T00:00:00Z,nginx,10,18"
 
 # TIME_WAIT (per host: no owner) against the kernel's own count
-sm query "$DB" "SELECT max(c.value) FROM counters c JOIN snapshots s ON s.id = c.snapshot_id
+sm query "$DB" "SELECT max(c.value) FROM v_counters c JOIN snapshots s ON s.id = c.snapshot_id
 	WHERE s.host = 'web-3' AND c.grp = 'TCP' AND c.name = 'tw' AND s.wall_ns < 1794009600000000000" --csv
 tw=$(tail -n 1 "$T/out")
 [ "$tw" -gt 0 ] 2>/dev/null || fail "web-3 has no TIME_WAIT in sockstat ($tw)"

@@ -3,6 +3,10 @@
  * in-memory database (db_open(":memory:", DB_CREATE)):
  *
  *   source A, 3 snapshots:
+ *     host counters stored as runs of one value: Tcp.CurrEstab 5,5,7;
+ *       TcpExt.ListenOverflows 0, missing, 0 (a gap ends a run); TCP.tw
+ *       4, 4, then 4 and 9 in one snapshot (the last wins); Udp.InErrors
+ *       with no value throughout
  *     L   tcp LISTEN        inode 1000  127.0.0.1:5000             1..3
  *     S1  tcp ESTABLISHED   inode 1001  127.0.0.1:5000 -> :40000   1..3  (one row, one state row)
  *     S3  tcp ESTABLISHED   inode 1003  127.0.0.1:40000 -> :5000   1..3  (S1's peer)
@@ -175,6 +179,13 @@ static struct ingest_source_info source_info(const char *kind, const char *sha, 
 	return si;
 }
 
+static void counter(const char *group, const char *name, int64_t value)
+{
+	struct sm_counter_row cr = { .line = 1, .group = group, .name = name, .value = value };
+
+	assert_int_equal(ingest_counter(fx.ing, 4026531840LL, &cr), 0);
+}
+
 /* Loads sources A, B and C once; the tests below read the result. */
 static int setup(void **state)
 {
@@ -233,6 +244,13 @@ static int setup(void **state)
 			q2 = proc(200, 300, "new", 1);
 		/* a process whose fd table could not be read */
 		proc(300, 77, "secret", 0);
+		counter("Tcp", "CurrEstab", s < 3 ? 5 : 7);
+		if (s != 2)
+			counter("TcpExt", "ListenOverflows", 0);
+		counter("TCP", "tw", 4);
+		if (s == 3)
+			counter("TCP", "tw", 9);
+		counter("Udp", "InErrors", SM_NONE);
 		assert_int_equal(ingest_snapshot_end(fx.ing), 0);
 	}
 	assert_true(q1 != q2);
@@ -425,8 +443,17 @@ static void test_single_snapshot_orphan(void **state)
 static void test_counters(void **state)
 {
 	(void)state;
-	assert_string_equal(qs("SELECT snapshot_id, grp, name, value FROM counters ORDER BY name"),
+	assert_string_equal(qs("SELECT snapshot_id, grp, name, value FROM v_counters WHERE snapshot_id = %lld"
+			       " ORDER BY name", (long long)fx.snap_b),
 			    "4|TCP|inuse|35;4|TCP|tw|4");
+	assert_string_equal(qs("SELECT grp, name, first_snapshot, last_snapshot, coalesce(value, 'null') FROM counters"
+			       " WHERE first_snapshot <= %lld ORDER BY grp, name, first_snapshot", (long long)fx.snap[3]),
+			    "TCP|tw|1|2|4;TCP|tw|3|3|9;"
+			    "Tcp|CurrEstab|1|2|5;Tcp|CurrEstab|3|3|7;"
+			    "TcpExt|ListenOverflows|1|1|0;TcpExt|ListenOverflows|3|3|0;"
+			    "Udp|InErrors|1|3|null");
+	/* one row per snapshot where each counter was seen */
+	assert_int_equal(qi("SELECT count(*) FROM v_counters WHERE snapshot_id <= %lld", (long long)fx.snap[3]), 11);
 }
 
 /* lsof-only: nothing to compare against, lsof's own flag decides. */

@@ -496,7 +496,8 @@ static void test_listen_overflow(void **state)
 	/* as /proc shows a listener: the accept queue in rx_queue, no backlog */
 	sql(db, "UPDATE socket_states SET rx_queue = 9, rx_queue_max = 9 WHERE socket_id = 1");
 	sql(db, "UPDATE socket_states SET rx_queue = 0, rx_queue_max = 2 WHERE socket_id = 2");
-	sql(db, "INSERT INTO counters(snapshot_id, netns, grp, name, value) SELECT id, 1, 'TcpExt', 'ListenOverflows', 100 + 40 * id FROM snapshots");
+	sql(db, "INSERT INTO counters(netns, grp, name, first_snapshot, last_snapshot, value)"
+	    " SELECT 1, 'TcpExt', 'ListenOverflows', id, id, 100 + 40 * id FROM snapshots");
 	run(db, NULL, &rep);
 	f = find(&rep, "listen_overflow", 1200);
 	assert_non_null(f);
