@@ -140,8 +140,7 @@ struct netstat_parser {
 	/* Linux unix header: PID/Program column present, and its width. */
 	int hdr_unix, unix_prog;
 	size_t unix_prog_w;
-	char *arena;           /* NUL-terminated copies lent to callbacks */
-	size_t arena_used;
+	struct sm_arena arena;
 	int stop;
 	int recognised;
 	int saw_text;
@@ -151,14 +150,6 @@ struct netstat_fields {
 	const char *f[NETSTAT_MAX_FIELDS];
 	size_t fl[NETSTAT_MAX_FIELDS];
 	size_t nf;
-};
-
-struct netstat_addr {
-	const char *host;
-	size_t host_len;
-	int v6;
-	int wildcard;
-	int64_t port;
 };
 
 static void netstat_warn(const struct netstat_parser *p, uint64_t line, const char *msg)
@@ -188,15 +179,7 @@ static int netstat_is_blank(char c)
 
 static const char *netstat_dup(struct netstat_parser *p, const char *s, size_t n)
 {
-	char *d;
-
-	if (n + 1 > NETSTAT_ARENA_MAX - p->arena_used)
-		return NULL;
-	d = p->arena + p->arena_used;
-	memcpy(d, s, n);
-	d[n] = '\0';
-	p->arena_used += n + 1;
-	return d;
+	return sm_arena_dup(&p->arena, s, n);
 }
 
 static void netstat_split(struct netstat_fields *fs, const char *s, size_t n)
@@ -280,40 +263,9 @@ static const char *netstat_port_sep(const char *s, size_t n)
 	return dot;
 }
 
-static int netstat_addr(const char *s, size_t n, struct netstat_addr *a)
+static int netstat_addr(const char *s, size_t n, struct sm_addr *a)
 {
-	const char *sep = netstat_port_sep(s, n), *pct;
-	size_t hn = sep ? (size_t)(sep - s) : n;
-
-	memset(a, 0, sizeof(*a));
-	a->port = SM_NONE;
-	if (sep && sm_port_field(sep + 1, n - hn - 1, &a->port) < 0)
-		return -1;
-	if (hn && s[0] == '[') {
-		if (hn < 2 || s[hn - 1] != ']')
-			return -1;
-		s++;
-		hn -= 2;
-		a->v6 = 1;
-	}
-	pct = memchr(s, '%', hn);
-	if (pct)
-		hn = (size_t)(pct - s);
-	if (!hn)
-		return -1;
-	a->host = s;
-	a->host_len = hn;
-	a->wildcard = netstat_eq(s, hn, "*");
-	if (memchr(s, ':', hn))
-		a->v6 = 1;
-	return 0;
-}
-
-static const char *netstat_host(struct netstat_parser *p, const struct netstat_addr *a, int v6)
-{
-	if (a->wildcard)
-		return v6 ? "::" : "0.0.0.0";
-	return netstat_dup(p, a->host, a->host_len);
+	return sm_addr_split(s, n, netstat_port_sep(s, n), a);
 }
 
 /* ---- inet rows ----------------------------------------------------------- */
@@ -507,7 +459,7 @@ static void netstat_inet_row(struct netstat_parser *p, const char *s, size_t n, 
 	struct netstat_fields fs;
 	struct sm_socket_row r;
 	const struct netstat_proto *pr = NULL;
-	struct netstat_addr la, ra;
+	struct sm_addr la, ra;
 	int i, v6;
 
 	sm_socket_row_init(&r);
@@ -530,8 +482,8 @@ static void netstat_inet_row(struct netstat_parser *p, const char *s, size_t n, 
 	}
 	v6 = pr->family ? pr->family == 6 : la.v6;
 	r.proto = v6 ? pr->v6 : pr->v4;
-	r.local_addr = netstat_host(p, &la, v6);
-	r.remote_addr = netstat_host(p, &ra, v6);
+	r.local_addr = sm_addr_host(&p->arena, &la, v6);
+	r.remote_addr = sm_addr_host(&p->arena, &ra, v6);
 	r.local_port = la.port;
 	r.remote_port = ra.port;
 	netstat_call(p, &r);
@@ -737,7 +689,7 @@ static void netstat_line(struct netstat_parser *p, const char *s, size_t n, uint
 	if (!n)
 		return;
 	p->saw_text = 1;
-	p->arena_used = 0;
+	p->arena.used = 0;
 	if (n > NETSTAT_LINE_MAX) {
 		netstat_warn(p, lineno, "netstat: line longer than 64 KiB skipped");
 		return;
@@ -766,11 +718,12 @@ int parse_netstat(const char *buf, size_t len, const struct sm_sink *sink)
 
 	memset(&p, 0, sizeof(p));
 	p.sink = sink;
-	p.arena = xmalloc(NETSTAT_ARENA_MAX);
+	p.arena.buf = xmalloc(NETSTAT_ARENA_MAX);
+	p.arena.cap = NETSTAT_ARENA_MAX;
 	lines_init(&it, buf ? buf : "", buf ? len : 0);
 	while (!p.stop && lines_next(&it, &line, &n))
 		netstat_line(&p, line, n, it.lineno);
-	free(p.arena);
+	free(p.arena.buf);
 	if (p.stop)
 		return p.stop;
 	return p.saw_text && !p.recognised ? -1 : 0;

@@ -117,22 +117,13 @@ struct ss_parser {
 	size_t pend_len;
 	uint64_t pend_lineno;
 	int have_pend;
-	char *arena;           /* NUL-terminated copies lent to callbacks */
-	size_t arena_used;
+	struct sm_arena arena;
 	int stop;              /* what a callback returned to stop us */
 	int recognised;        /* saw a header or a socket line */
 	int saw_text;
 };
 
 /* An address column split into host and port. */
-struct ss_addr {
-	const char *host;
-	size_t host_len;
-	int wildcard;
-	int v6;
-	int64_t port;
-};
-
 /* A socket line parsed, before it is expanded into one row per owner. */
 struct ss_sock {
 	struct sm_socket_row row;
@@ -185,15 +176,7 @@ static size_t ss_rtrim(const char *s, size_t n)
 
 static const char *ss_dup(struct ss_parser *p, const char *s, size_t n)
 {
-	char *d;
-
-	if (n + 1 > SS_ARENA_MAX - p->arena_used)
-		return NULL;
-	d = p->arena + p->arena_used;
-	memcpy(d, s, n);
-	d[n] = '\0';
-	p->arena_used += n + 1;
-	return d;
+	return sm_arena_dup(&p->arena, s, n);
 }
 
 static const struct ss_state *ss_state_find(const char *s, size_t n)
@@ -230,46 +213,10 @@ static int ss_call(struct ss_parser *p, const struct sm_socket_row *row)
 
 /* ---- addresses ---------------------------------------------------------- */
 
-/*
- * "host:port" where host may be bracketed and carry a %scope, before
- * (old ss, "fe80::1%eth0:123") or after the bracket ("[fe80::1]%eth0:123").
- */
-static int ss_inet_addr(const char *s, size_t n, struct ss_addr *a)
+/* "host:port": the port is after the last colon. */
+static int ss_inet_addr(const char *s, size_t n, struct sm_addr *a)
 {
-	const char *colon = memrchr(s, ':', n);
-	const char *h = s, *pct, *rb;
-	size_t hn = colon ? (size_t)(colon - s) : n;
-
-	memset(a, 0, sizeof(*a));
-	a->port = SM_NONE;
-	if (colon && sm_port_field(colon + 1, n - hn - 1, &a->port) < 0)
-		return -1;
-	if (hn && h[0] == '[') {
-		rb = memchr(h, ']', hn);
-		if (!rb)
-			return -1;
-		h++;
-		hn = (size_t)(rb - h);
-		a->v6 = 1;
-	}
-	pct = memchr(h, '%', hn);
-	if (pct)
-		hn = (size_t)(pct - h);
-	if (!hn)
-		return -1;
-	a->host = h;
-	a->host_len = hn;
-	a->wildcard = ss_eq(h, hn, "*");
-	if (memchr(h, ':', hn))
-		a->v6 = 1;
-	return 0;
-}
-
-static const char *ss_host(struct ss_parser *p, const struct ss_addr *a, int v6)
-{
-	if (a->wildcard)
-		return v6 ? "::" : "0.0.0.0";
-	return ss_dup(p, a->host, a->host_len);
+	return sm_addr_split(s, n, memrchr(s, ':', n), a);
 }
 
 /* ---- users:((...)) and the extended fields --------------------------- */
@@ -568,7 +515,7 @@ static const char *ss_other_cols(struct ss_parser *p, const struct ss_fields *fs
 
 /* Parse local/peer inet columns; hosts are resolved after the extras. */
 static const char *ss_inet_cols(const struct ss_fields *fs, size_t i,
-				struct ss_addr *la, struct ss_addr *ra)
+				struct sm_addr *la, struct sm_addr *ra)
 {
 	if (i + 1 >= fs->nf || ss_inet_addr(fs->f[i], fs->fl[i], la) < 0 ||
 	    ss_inet_addr(fs->f[i + 1], fs->fl[i + 1], ra) < 0)
@@ -578,13 +525,13 @@ static const char *ss_inet_cols(const struct ss_fields *fs, size_t i,
 
 /* Family and wildcards can only be settled once v6only: has been seen. */
 static int ss_inet_finish(struct ss_parser *p, struct ss_sock *k,
-			  const struct ss_addr *la, const struct ss_addr *ra)
+			  const struct sm_addr *la, const struct sm_addr *ra)
 {
 	int v6 = la->v6 || ra->v6 || k->v6only_seen || k->nid->force6;
 
 	k->row.proto = v6 ? k->nid->v6 : k->nid->v4;
-	k->row.local_addr = ss_host(p, la, v6);
-	k->row.remote_addr = ss_host(p, ra, v6);
+	k->row.local_addr = sm_addr_host(&p->arena, la, v6);
+	k->row.remote_addr = sm_addr_host(&p->arena, ra, v6);
 	k->row.local_port = la->port;
 	k->row.remote_port = ra->port;
 	return k->row.local_addr && k->row.remote_addr ? 0 : -1;
@@ -595,7 +542,7 @@ static void ss_emit(struct ss_parser *p, struct ss_sock *k)
 {
 	const char *s = k->users;
 	struct ss_owner o;
-	size_t mark = p->arena_used;
+	size_t mark = p->arena.used;
 
 	if (!s) {
 		ss_call(p, &k->row);
@@ -607,7 +554,7 @@ static void ss_emit(struct ss_parser *p, struct ss_sock *k)
 		k->row.comm = ss_dup(p, o.comm, o.comm_len);
 		if (ss_call(p, &k->row))
 			return;
-		p->arena_used = mark;
+		p->arena.used = mark;
 	}
 }
 
@@ -660,7 +607,7 @@ static void ss_socket_line(struct ss_parser *p, const char *s, size_t n, uint64_
 {
 	struct ss_fields fs;
 	struct ss_sock k;
-	struct ss_addr la, ra;
+	struct sm_addr la, ra;
 	const char *rest;
 	int i;
 
@@ -668,7 +615,7 @@ static void ss_socket_line(struct ss_parser *p, const char *s, size_t n, uint64_
 	sm_socket_row_init(&k.row);
 	k.row.line = lineno;
 	k.end = s + n;
-	p->arena_used = 0;
+	p->arena.used = 0;
 	fs.nf = fields_split(s, n, fs.f, fs.fl, SS_MAX_FIELDS);
 	if (fs.nf > SS_MAX_FIELDS)
 		fs.nf = SS_MAX_FIELDS;
@@ -785,13 +732,14 @@ int parse_ss(const char *buf, size_t len, const struct sm_sink *sink)
 	memset(&p, 0, sizeof(p));
 	p.sink = sink;
 	p.pend = xmalloc(SS_LINE_MAX);
-	p.arena = xmalloc(SS_ARENA_MAX);
+	p.arena.buf = xmalloc(SS_ARENA_MAX);
+	p.arena.cap = SS_ARENA_MAX;
 	lines_init(&it, buf ? buf : "", buf ? len : 0);
 	while (!p.stop && lines_next(&it, &line, &n))
 		ss_line(&p, line, n, it.lineno);
 	ss_flush(&p);
 	free(p.pend);
-	free(p.arena);
+	free(p.arena.buf);
 	if (p.stop)
 		return p.stop;
 	return p.saw_text && !p.recognised ? -1 : 0;

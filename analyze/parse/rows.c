@@ -1,4 +1,4 @@
-/* Row initialisers shared by every parser. */
+/* Row initialisers and the column readers several parsers share. */
 #include "rows.h"
 
 #include <string.h>
@@ -31,4 +31,54 @@ int sm_port_field(const char *s, size_t n, int64_t *port)
 		return -1;
 	}
 	return 0;
+}
+
+const char *sm_arena_dup(struct sm_arena *a, const char *s, size_t n)
+{
+	char *d;
+
+	if (n + 1 > a->cap - a->used)
+		return NULL;
+	d = a->buf + a->used;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	a->used += n + 1;
+	return d;
+}
+
+int sm_addr_split(const char *s, size_t n, const char *port_sep, struct sm_addr *a)
+{
+	const char *h = s, *pct, *rb;
+	size_t hn = port_sep ? (size_t)(port_sep - s) : n;
+
+	memset(a, 0, sizeof(*a));
+	a->port = SM_NONE;
+	if (port_sep && sm_port_field(port_sep + 1, n - hn - 1, &a->port) < 0)
+		return -1;
+	if (hn && h[0] == '[') {
+		rb = memchr(h, ']', hn);
+		if (!rb)
+			return -1;
+		h++;
+		hn = (size_t)(rb - h);
+		a->v6 = 1;
+	}
+	pct = memchr(h, '%', hn);
+	if (pct)
+		hn = (size_t)(pct - h);
+	if (!hn)
+		return -1;
+	a->host = h;
+	a->host_len = hn;
+	a->wildcard = hn == 1 && h[0] == '*';
+	if (memchr(h, ':', hn))
+		a->v6 = 1;
+	return 0;
+}
+
+const char *sm_addr_host(struct sm_arena *ar, const struct sm_addr *a, int v6)
+{
+	if (a->wildcard)
+		return v6 ? "::" : "0.0.0.0";
+	return sm_arena_dup(ar, a->host, a->host_len);
 }

@@ -165,4 +165,31 @@ void sm_fd_row_init(struct sm_fd_row *r);
  */
 int sm_port_field(const char *s, size_t n, int64_t *port);
 
+/* NUL-terminated copies lent to callbacks, emptied (used = 0) per line. */
+struct sm_arena {
+	char *buf;
+	size_t cap, used;
+};
+
+/* A copy of [s, s+n) in the arena, or NULL once it is full. */
+const char *sm_arena_dup(struct sm_arena *a, const char *s, size_t n);
+
+/* An address column of ss or netstat ("host:port"), split in place. */
+struct sm_addr {
+	const char *host;
+	size_t host_len;
+	int64_t port;             /* SM_NONE for "*" or a service name */
+	int v6;
+	int wildcard;             /* the host is "*" */
+};
+
+/*
+ * Splits s at port_sep (the port's separator as the tool prints it; NULL:
+ * no port). The host may be bracketed and carry a %scope, before the
+ * bracket or after it ("fe80::1%eth0", "[fe80::1]%eth0"). -1 if malformed.
+ */
+int sm_addr_split(const char *s, size_t n, const char *port_sep, struct sm_addr *a);
+/* The host as a row carries it: "*" is the family's wildcard address. */
+const char *sm_addr_host(struct sm_arena *ar, const struct sm_addr *a, int v6);
+
 #endif
