@@ -458,52 +458,6 @@ static int pn_inet_row(const struct pn_inet_layout *lay, const struct pn_fields 
 	return pn_emit(sink, &row);
 }
 
-/* inet tables: header first, then rows; a later header replaces the layout. */
-int parse_procnet_inet(const char *buf, size_t len, const char *proto,
-		       const struct sm_sink *sink)
-{
-	struct line_iter it;
-	struct pn_inet_layout lay, next;
-	struct pn_fields fl;
-	const char *line, *canon = pn_inet_proto(proto);
-	size_t n;
-	int have_header = 0, rc;
-
-	if (!canon)
-		return -1;
-	/* An empty capture may arrive as (NULL, 0): no pointer arithmetic on it. */
-	if (!len)
-		return 0;
-	memset(&lay, 0, sizeof(lay));
-	lines_init(&it, buf, len);
-	while (lines_next(&it, &line, &n)) {
-		/* Rows: only the columns the layout reads (a tcp row has seven
-		 * more that nothing uses); the header in full. */
-		fl.n = fields_split_first(line, n, fl.f, fl.len, have_header ? lay.need : PN_MAXF);
-		if (!fl.n)
-			continue;
-		/* A header again mid-file: another dump was appended. */
-		if (pn_tok_eq(fl.f[0], fl.len[0], "sl")) {
-			pn_split(line, n, &fl);
-			/* A bad header leaves the previous layout in force. */
-			if (pn_inet_header(&fl, &next) == 0) {
-				lay = next;
-				have_header = 1;
-			} else if (!have_header) {
-				return -1;
-			} else {
-				pn_warn(sink, it.lineno, "bad header", line, n);
-			}
-			continue;
-		}
-		if (!have_header)
-			return -1;
-		rc = pn_inet_row(&lay, &fl, canon, it.lineno, sink, line, n);
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
 
 /* --- unix ---------------------------------------------------------------- */
 
@@ -656,43 +610,6 @@ static int pn_unix_row(const struct pn_unix_layout *lay, const struct pn_fields 
 	return pn_emit(sink, &row);
 }
 
-/* unix: header first (with or without Inode), then rows. */
-int parse_procnet_unix(const char *buf, size_t len, const struct sm_sink *sink)
-{
-	struct line_iter it;
-	struct pn_unix_layout lay, next;
-	struct pn_fields fl;
-	const char *line;
-	size_t n;
-	int have_header = 0, rc;
-
-	if (!len)   /* an empty capture may arrive as (NULL, 0) */
-		return 0;
-	memset(&lay, 0, sizeof(lay));
-	lines_init(&it, buf, len);
-	while (lines_next(&it, &line, &n)) {
-		pn_split(line, n, &fl);
-		if (!fl.n)
-			continue;
-		if (pn_tok_eq(fl.f[0], fl.len[0], "Num")) {
-			if (pn_unix_header(&fl, &next) == 0) {
-				lay = next;
-				have_header = 1;
-			} else if (!have_header) {
-				return -1;
-			} else {
-				pn_warn(sink, it.lineno, "bad header", line, n);
-			}
-			continue;
-		}
-		if (!have_header)
-			return -1;
-		rc = pn_unix_row(&lay, &fl, it.lineno, sink, line, n);
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
 
 /* --- netlink and packet -------------------------------------------------- */
 
@@ -793,27 +710,56 @@ static int pn_simple_row(const struct pn_simple_spec *spec, const struct pn_simp
 	return pn_emit(sink, &row);
 }
 
-/* The line loop shared by netlink and packet. */
-static int pn_simple_parse(const struct pn_simple_spec *spec, const char *buf, size_t len,
-			   const struct sm_sink *sink)
+/* --- the line loop every table shares ------------------------------------ */
+
+union pn_layout {
+	struct pn_inet_layout inet;
+	struct pn_unix_layout unx;
+	struct pn_simple_layout simple;
+};
+
+/* One kind of /proc/net table: how its header and its rows read. */
+struct pn_format {
+	const char *header_word;  /* a header line starts with it */
+	int (*header)(const void *arg, const struct pn_fields *fl, union pn_layout *lay);
+	int (*row)(const void *arg, const union pn_layout *lay, const struct pn_fields *fl, uint64_t ln,
+		   const struct sm_sink *sink, const char *line, size_t len);
+	/* The fields a row's reader looks at, or 0 for all of them. */
+	size_t (*row_fields)(const union pn_layout *lay);
+};
+
+/*
+ * Header first, then rows. A header again mid-file (another dump was
+ * appended) replaces the layout; a bad one there leaves the previous
+ * layout in force. Without a header at all it is not this table: -1.
+ */
+static int pn_table_walk(const struct pn_format *fmt, const void *arg, const char *buf, size_t len,
+			 const struct sm_sink *sink)
 {
 	struct line_iter it;
-	struct pn_simple_layout lay, next;
+	union pn_layout lay, next;
 	struct pn_fields fl;
 	const char *line;
-	size_t n;
+	size_t n, want;
 	int have_header = 0, rc;
 
-	if (!len)   /* an empty capture may arrive as (NULL, 0) */
+	if (!len)   /* an empty capture may arrive as (NULL, 0): no pointer arithmetic on it */
 		return 0;
 	memset(&lay, 0, sizeof(lay));
 	lines_init(&it, buf, len);
 	while (lines_next(&it, &line, &n)) {
-		pn_split(line, n, &fl);
+		/* a tcp row has seven columns nothing reads: split only what is */
+		want = have_header && fmt->row_fields ? fmt->row_fields(&lay) : 0;
+		if (want)
+			fl.n = fields_split_first(line, n, fl.f, fl.len, want);
+		else
+			pn_split(line, n, &fl);
 		if (!fl.n)
 			continue;
-		if (pn_tok_eq(fl.f[0], fl.len[0], "sk")) {
-			if (pn_simple_header(spec, &fl, &next) == 0) {
+		if (pn_tok_eq(fl.f[0], fl.len[0], fmt->header_word)) {
+			if (want)
+				pn_split(line, n, &fl);   /* a header: all of it */
+			if (fmt->header(arg, &fl, &next) == 0) {
 				lay = next;
 				have_header = 1;
 			} else if (!have_header) {
@@ -825,21 +771,86 @@ static int pn_simple_parse(const struct pn_simple_spec *spec, const char *buf, s
 		}
 		if (!have_header)
 			return -1;
-		rc = pn_simple_row(spec, &lay, &fl, it.lineno, sink, line, n);
+		rc = fmt->row(arg, &lay, &fl, it.lineno, sink, line, n);
 		if (rc)
 			return rc;
 	}
 	return 0;
 }
 
-/* netlink: see pn_netlink_spec. */
-int parse_procnet_netlink(const char *buf, size_t len, const struct sm_sink *sink)
+static int pn_inet_header_fmt(const void *arg, const struct pn_fields *fl, union pn_layout *lay)
 {
-	return pn_simple_parse(&pn_netlink_spec, buf, len, sink);
+	(void)arg;
+	return pn_inet_header(fl, &lay->inet);
 }
 
-/* packet: see pn_packet_spec. */
+static int pn_inet_row_fmt(const void *arg, const union pn_layout *lay, const struct pn_fields *fl, uint64_t ln,
+			   const struct sm_sink *sink, const char *line, size_t len)
+{
+	return pn_inet_row(&lay->inet, fl, arg, ln, sink, line, len);
+}
+
+static size_t pn_inet_row_fields(const union pn_layout *lay)
+{
+	return lay->inet.need;
+}
+
+static const struct pn_format pn_inet_format = {
+	"sl", pn_inet_header_fmt, pn_inet_row_fmt, pn_inet_row_fields,
+};
+
+int parse_procnet_inet(const char *buf, size_t len, const char *proto, const struct sm_sink *sink)
+{
+	const char *canon = pn_inet_proto(proto);
+
+	return canon ? pn_table_walk(&pn_inet_format, canon, buf, len, sink) : -1;
+}
+
+static int pn_unix_header_fmt(const void *arg, const struct pn_fields *fl, union pn_layout *lay)
+{
+	(void)arg;
+	return pn_unix_header(fl, &lay->unx);
+}
+
+static int pn_unix_row_fmt(const void *arg, const union pn_layout *lay, const struct pn_fields *fl, uint64_t ln,
+			   const struct sm_sink *sink, const char *line, size_t len)
+{
+	(void)arg;
+	return pn_unix_row(&lay->unx, fl, ln, sink, line, len);
+}
+
+/* unix: the header comes with or without Inode. */
+static const struct pn_format pn_unix_format = {
+	"Num", pn_unix_header_fmt, pn_unix_row_fmt, NULL,
+};
+
+int parse_procnet_unix(const char *buf, size_t len, const struct sm_sink *sink)
+{
+	return pn_table_walk(&pn_unix_format, NULL, buf, len, sink);
+}
+
+static int pn_simple_header_fmt(const void *arg, const struct pn_fields *fl, union pn_layout *lay)
+{
+	return pn_simple_header(arg, fl, &lay->simple);
+}
+
+static int pn_simple_row_fmt(const void *arg, const union pn_layout *lay, const struct pn_fields *fl,
+			     uint64_t ln, const struct sm_sink *sink, const char *line, size_t len)
+{
+	return pn_simple_row(arg, &lay->simple, fl, ln, sink, line, len);
+}
+
+/* netlink and packet: both start with "sk"; pn_simple_spec tells them apart. */
+static const struct pn_format pn_simple_format = {
+	"sk", pn_simple_header_fmt, pn_simple_row_fmt, NULL,
+};
+
+int parse_procnet_netlink(const char *buf, size_t len, const struct sm_sink *sink)
+{
+	return pn_table_walk(&pn_simple_format, &pn_netlink_spec, buf, len, sink);
+}
+
 int parse_procnet_packet(const char *buf, size_t len, const struct sm_sink *sink)
 {
-	return pn_simple_parse(&pn_packet_spec, buf, len, sink);
+	return pn_table_walk(&pn_simple_format, &pn_packet_spec, buf, len, sink);
 }
