@@ -22,7 +22,9 @@ static const struct gap_query {
 	  " WHERE json_valid(manifest) AND json_extract(manifest, '$.collector.euid') <> 0 LIMIT 1" },
 	{ "fd_unreadable", "fds",
 	  "SELECT count(DISTINCT path) || ' fd table reads failed (' || group_concat(DISTINCT error) || ')'"
-	  " FROM collection_errors WHERE path LIKE '%/fd' OR path LIKE '%/fd/%' HAVING count(*) > 0" },
+	  " FROM collection_errors WHERE (path LIKE '%/fd' OR path LIKE '%/fd/%')"
+	  /* a process that exited mid-scan took nothing with it that mattered */
+	  " AND coalesce(error, '') NOT IN ('ENOENT', 'ESRCH') HAVING count(*) > 0" },
 	{ "read_errors", "sockets",
 	  "SELECT count(*) || ' other /proc reads failed (' || group_concat(DISTINCT error) || ')'"
 	  " FROM collection_errors WHERE NOT (path LIKE '%/fd' OR path LIKE '%/fd/%')"

@@ -15,12 +15,17 @@ export SM_COLLECT="$SM_BUILD/bin/sockmortem-collect"
 export SM_ANALYZE="$SM_BUILD/bin/sockmortem"
 export SM_HELPERS
 export SM_ROOT="$PWD"
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 export TZ=UTC LC_ALL=C
 
 pass=0 fail=0 skip=0 failed=""
 logdir=$(mktemp -d /tmp/sm-tests.XXXXXX)
+# Every sanitizer report (ASan, LeakSanitizer, UBSan) of every program a
+# test runs lands in $sandir, whatever the test does with stderr: a test
+# that expects a non-zero exit would otherwise hide a leak or a crash.
+sandir="$logdir/sanitizer"
+mkdir -p "$sandir"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}:log_path=$sandir/asan"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}:log_path=$sandir/ubsan"
 
 run_one() {
 	name=$1; shift
@@ -29,6 +34,14 @@ run_one() {
 	"$@" >"$log" 2>&1
 	rc=$?
 	secs=$(( $(date +%s) - start ))
+	if [ -n "$(ls -A "$sandir")" ]; then
+		for r in "$sandir"/*; do
+			echo "sanitizer report $(basename "$r"):"
+			head -n 40 "$r"
+		done >>"$log"
+		rm -f "$sandir"/*
+		case $rc in 0|77) rc=99 ;; esac   # a report fails the test
+	fi
 	case $rc in
 	0) pass=$((pass + 1)); echo "PASS  $name (${secs}s)" ;;
 	77) skip=$((skip + 1)); echo "SKIP  $name: $(tail -n 1 "$log")" ;;

@@ -518,6 +518,23 @@ static void test_listen_overflow(void **state)
 	db_close(db);
 }
 
+/* A process that exited mid-scan is not an unreadable fd table. */
+static void test_gap_not_for_exits(void **state)
+{
+	sqlite3 *db = world(1, 5, "'{\"collector\":{\"uid\":0,\"euid\":0}}'");
+	struct report rep;
+
+	(void)state;
+	proc(db, 1, 777, "worker", "200", 65536);
+	sql(db, "INSERT INTO collection_errors(snapshot_id, path, error, detail) VALUES"
+	    " (1, '/proc/4242/fd', 'ENOENT', 'exited'), (2, '/proc/4243/fd', 'ESRCH', 'exited while listed')");
+	run(db, NULL, &rep);
+	assert_false(has_gap(&rep, "fd_unreadable"));
+	assert_false(has_gap(&rep, "read_errors"));
+	report_free(&rep);
+	db_close(db);
+}
+
 /* Not root: a gap, and findings that needed fd tables lose confidence. */
 static void test_gaps_lower_confidence(void **state)
 {
@@ -697,6 +714,7 @@ int main(void)
 		cmocka_unit_test(test_peer_timeout_without_pcap),
 		cmocka_unit_test(test_listen_overflow),
 		cmocka_unit_test(test_gaps_lower_confidence),
+		cmocka_unit_test(test_gap_not_for_exits),
 		cmocka_unit_test(test_user_rules),
 		cmocka_unit_test(test_rule_header_checks),
 		cmocka_unit_test(test_builtin_rule_ids),
