@@ -18,6 +18,13 @@
  * compress well); above it the ratio decides. It must stay well below
  * member_max, or a single-member bomb is read whole into memory first. */
 #define AR_BOMB_MIN_OUT ((uint64_t)64 << 20)
+#define AR_RATIO_MAX 2000
+
+/* Has decompression turned in bytes into more than ratio_max times as many? */
+static int ar_is_bomb(uint64_t out, uint64_t in, uint64_t ratio_max)
+{
+	return out > AR_BOMB_MIN_OUT && out / (in ? in : 1) > ratio_max;
+}
 
 /*
  * zstd input is decompressed here, not by libarchive's zstd filter: on a
@@ -25,13 +32,21 @@
  * decoded (up to 128 KiB), which loses the end of the last complete
  * snapshot of a bundle cut by kill -9. This source hands libarchive every
  * decoded byte, then EOF; the tar reader then reports the cut.
+ *
+ * It also applies the bomb ratio to everything it decodes: libarchive
+ * reads past data on its own (a skipped member, a long-name header), and a
+ * header claiming 100 GB of concatenated zero frames would otherwise be
+ * decoded whole, in minutes, from a few MB.
  */
 struct ar_zsrc {
 	int fd;
 	ZSTD_DStream *ds;
 	ZSTD_inBuffer in;
 	uint64_t in_bytes;       /* compressed bytes read */
+	uint64_t out_bytes;      /* bytes decoded */
+	uint64_t ratio_max;
 	int mid_frame;           /* the input so far ends inside a frame */
+	int bomb;                /* stopped by the ratio */
 	char inbuf[AR_BLOCK];
 	char outbuf[AR_BLOCK];
 };
@@ -52,6 +67,17 @@ static la_ssize_t ar_zsrc_read(struct archive *a, void *ctx, const void **buf)
 		if (z->in.pos != ipos || out.pos)
 			z->mid_frame = r != 0;
 		if (out.pos) {
+			z->out_bytes += out.pos;
+			if (ar_is_bomb(z->out_bytes, z->in_bytes, z->ratio_max)) {
+				char msg[128];
+
+				/* archive_set_error's own printf knows no %llu */
+				snprintf(msg, sizeof(msg), "decompression bomb: %llu bytes out of %llu in",
+					 (unsigned long long)z->out_bytes, (unsigned long long)z->in_bytes);
+				archive_set_error(a, ERANGE, "%s", msg);
+				z->bomb = 1;
+				return ARCHIVE_FATAL;
+			}
 			*buf = z->outbuf;
 			return (la_ssize_t)out.pos;
 		}
@@ -134,6 +160,7 @@ static struct archive *ar_open(const char *path, struct ar_zsrc **zp)
 		z->fd = fd;
 		z->ds = ZSTD_createDStream();
 		z->in.src = z->inbuf;
+		z->ratio_max = AR_RATIO_MAX;
 		if (!z->ds || ZSTD_isError(ZSTD_initDStream(z->ds)) ||
 		    archive_read_open(a, z, NULL, ar_zsrc_read, NULL) != ARCHIVE_OK) {
 			ar_zsrc_free(z);
@@ -230,8 +257,12 @@ static int ar_flush_parts(struct ar_walk_state *w)
 	return r;
 }
 
-/* Reads the current entry's data into w->data, within the caps. */
-static int ar_read_data(struct ar_walk_state *w, const char *name, size_t already)
+/*
+ * Reads the current entry's data, into w->data when keep, within the caps.
+ * A skipped entry is read past here too, not left to libarchive's skip:
+ * so its data meets the bomb ratio whatever the compression.
+ */
+static int ar_read_data(struct ar_walk_state *w, const char *name, int keep)
 {
 	char buf[AR_BLOCK];
 
@@ -246,21 +277,54 @@ static int ar_read_data(struct ar_walk_state *w, const char *name, size_t alread
 			w->res->truncated = 1;
 			return -1;
 		}
-		if (already + w->data.len + (size_t)n > w->opt->member_max) {
+		if (keep && w->data.len + (size_t)n > w->opt->member_max) {
 			snprintf(w->res->error, sizeof(w->res->error),
 				 "%s: member larger than %zu bytes", name, w->opt->member_max);
+			w->res->hostile = 1;
 			return -1;
 		}
 		in = ar_in_bytes(w->a, w->z);
 		out = (uint64_t)archive_filter_bytes(w->a, 0);
-		if (out > AR_BOMB_MIN_OUT && out / (in ? in : 1) > w->opt->ratio_max) {
+		if (ar_is_bomb(out, in, w->opt->ratio_max)) {
 			snprintf(w->res->error, sizeof(w->res->error),
 				 "%s: decompression bomb: %llu bytes out of %llu in", name,
 				 (unsigned long long)out, (unsigned long long)in);
+			w->res->hostile = 1;
 			return -1;
 		}
-		strbuf_add(&w->data, buf, (size_t)n);
+		if (keep)
+			strbuf_add(&w->data, buf, (size_t)n);
 	}
+}
+
+/* Notes an entry that is not delivered, then reads past its data. */
+static int ar_skip(struct ar_walk_state *w, const char *name, const char *why)
+{
+	ar_note(w, name, why);
+	w->res->skipped++;
+	return ar_read_data(w, name, 0);
+}
+
+/* The note for an entry that is not a regular file: what it is. */
+static void ar_kind_note(struct archive_entry *e, char *buf, size_t cap)
+{
+	const char *hard = archive_entry_hardlink(e), *sym = archive_entry_symlink(e), *kind;
+
+	if (hard) {
+		snprintf(buf, cap, "not a regular file (hard link to '%.200s'): skipped", hard);
+		return;
+	}
+	switch (archive_entry_filetype(e)) {
+	case AE_IFLNK:
+		snprintf(buf, cap, "not a regular file (symbolic link to '%.200s'): skipped", sym ? sym : "");
+		return;
+	case AE_IFCHR: kind = "character device"; break;
+	case AE_IFBLK: kind = "block device"; break;
+	case AE_IFIFO: kind = "fifo"; break;
+	case AE_IFSOCK: kind = "socket"; break;
+	default: kind = "unknown type"; break;
+	}
+	snprintf(buf, cap, "not a regular file (%s): skipped", kind);
 }
 
 /* One archive entry; returns 0 to go on, 1 to stop, -1 on a fatal error. */
@@ -268,26 +332,27 @@ static int ar_entry(struct ar_walk_state *w, struct archive_entry *e)
 {
 	const char *name = archive_entry_pathname(e);
 	size_t baselen = 0;
+	char why[300];
 	int part;
 
 	if (!name)
 		name = "";
 	if (archive_entry_filetype(e) == AE_IFDIR)
-		return 0;
+		return ar_read_data(w, name, 0) < 0 ? -1 : 0;
 	if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e)) {
-		ar_note(w, name, "not a regular file (link or device): skipped");
-		w->res->skipped++;
-		return 0;
+		ar_kind_note(e, why, sizeof(why));
+		return ar_skip(w, name, why) < 0 ? -1 : 0;
 	}
-	if (!ar_name_safe(name)) {
-		ar_note(w, name, "unsafe member name (absolute or '..'): skipped");
-		w->res->skipped++;
-		return 0;
-	}
+	if (!ar_name_safe(name))
+		return ar_skip(w, name, "unsafe member name (absolute or '..'): skipped") < 0 ? -1 : 0;
 	if (archive_entry_size_is_set(e) && (uint64_t)archive_entry_size(e) > w->opt->member_max) {
-		ar_note(w, name, "member claims more than the size limit: skipped");
+		snprintf(why, sizeof(why), "member claims %llu bytes, more than the size limit (%zu): skipped",
+			 (unsigned long long)archive_entry_size(e), w->opt->member_max);
+		ar_note(w, name, why);
 		w->res->skipped++;
-		return ar_flush_parts(w) ? 1 : 0;
+		if (ar_flush_parts(w))
+			return 1;
+		return ar_read_data(w, name, 0) < 0 ? -1 : 0;
 	}
 	part = ar_part_number(name, &baselen);
 	if (w->pending && (part < 0 || (unsigned)part != w->next_part ||
@@ -304,9 +369,9 @@ static int ar_entry(struct ar_walk_state *w, struct archive_entry *e)
 	}
 	if (part >= 0 && w->pending) {
 		w->next_part++;
-		return ar_read_data(w, name, 0) < 0 ? -1 : 0;
+		return ar_read_data(w, name, 1) < 0 ? -1 : 0;
 	}
-	if (ar_read_data(w, name, 0) < 0)
+	if (ar_read_data(w, name, 1) < 0)
 		return -1;
 	return ar_deliver(w, name, archive_entry_mtime(e)) ? 1 : 0;
 }
@@ -322,7 +387,7 @@ int ar_walk(const char *path, const struct ar_options *opt_in, struct ar_result 
 	if (!opt.member_max)
 		opt.member_max = (size_t)1 << 30;
 	if (!opt.ratio_max)
-		opt.ratio_max = 2000;
+		opt.ratio_max = AR_RATIO_MAX;
 	memset(&w, 0, sizeof(w));
 	w.opt = &opt;
 	w.res = res;
@@ -333,6 +398,8 @@ int ar_walk(const char *path, const struct ar_options *opt_in, struct ar_result 
 		res->not_archive = 1;
 		return -1;
 	}
+	if (w.z)
+		w.z->ratio_max = opt.ratio_max;
 	for (;;) {
 		rc = archive_read_next_header(w.a, &e);
 		if (rc == ARCHIVE_EOF)
@@ -356,6 +423,12 @@ int ar_walk(const char *path, const struct ar_options *opt_in, struct ar_result 
 		r = 1;
 	else if (r < 0 && w.pending)
 		ar_flush_parts(&w);   /* the parts that did arrive are evidence */
+	/* A bomb stopped by the zstd source surfaces as a read error: it is
+	 * not a truncated archive. */
+	if (w.z && w.z->bomb) {
+		res->truncated = 0;
+		res->hostile = 1;
+	}
 	/* A zstd stream cut exactly where the tar it holds looks whole. */
 	if (r >= 0 && !res->stopped && w.z && w.z->mid_frame) {
 		res->truncated = 1;

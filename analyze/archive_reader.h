@@ -6,7 +6,8 @@
  * Treats input as hostile: nothing is ever written to disk; members with
  * absolute or `..` names, links and devices are reported and skipped;
  * a member above member_max is skipped; decompression is stopped when the
- * output exceeds ratio_max times the input (a decompression bomb); a
+ * output exceeds ratio_max times the input (a decompression bomb), the
+ * data of skipped members included (a header may claim terabytes); a
  * truncated archive delivers everything before the cut and says where.
  * Bundle members split as NAME.part0000, NAME.part0001, ... are joined.
  */
@@ -43,6 +44,8 @@ struct ar_result {
 	int truncated;          /* the archive ended mid-way */
 	int stopped;            /* the callback stopped it */
 	int not_archive;        /* no archive format recognised */
+	int hostile;            /* stopped on hostile input: a decompression bomb,
+				 * a member over member_max once read */
 	uint64_t offset;        /* compressed bytes read */
 	char error[256];        /* why it ended early, if it did */
 };

@@ -2,10 +2,20 @@
  * load_bundle: a sockmortem bundle (see README "The bundle format").
  *
  * Members are buffered one snapshot at a time: a snapshot is loaded only
- * once its meta.json (its last member) has arrived, so a bundle cut by
- * kill -9 loads every complete snapshot and reports the cut one instead of
- * half-loading it. Within a snapshot the protocol tables are ingested
- * before the processes, so orphaned fds can be told at the snapshot's end.
+ * once its meta.json has arrived, so a bundle cut by kill -9 loads every
+ * complete snapshot and reports the cut one instead of half-loading it.
+ * meta.json ends a snapshot's own members, but the collector may append
+ * late pprof members (pprof/<pid>/..., pprof/fetches-after.json) to the
+ * last snapshot after it: a snapshot ends where another one, or end.json,
+ * begins. Within a snapshot the protocol tables are ingested before the
+ * processes, so orphaned fds can be told at the snapshot's end.
+ *
+ * A hostile bundle can make it neither count twice nor hold unbounded
+ * memory: a member seen twice in one snapshot, a snapshot seen again, and
+ * a snapshot that the clocks put no later than the one loaded before it are
+ * skipped with a note; only members the loader reads are buffered, within
+ * BSNAP_MEMBERS_MAX and BSNAP_BYTES_MAX; skipped members are listed up to
+ * BUNDLE_NOTES_MAX of a kind, then counted in one summary note.
  */
 #include "load.h"
 
@@ -15,6 +25,7 @@
 
 #include "archive_reader.h"
 #include "db.h"
+#include "hashmap.h"
 #include "load_pcap.h"
 #include "load_sink.h"
 #include "manifest.h"
@@ -24,10 +35,32 @@
 #include "parse_procpid.h"
 #include "strbuf.h"
 
+/* One snapshot's buffer: a real one holds ~8 members a process (10,000
+ * processes: 80,000) and tens of MB; at the member cap it takes ~100 MB. */
+#define BSNAP_MEMBERS_MAX ((size_t)1 << 19)
+#define BSNAP_BYTES_MAX ((size_t)1 << 30)
+#define BSNAP_NAME_MAX 48        /* "proc/4194304/cmdline", "pprof/4194304/goroutine-debug2.txt" */
+#define BUNDLE_NOTES_MAX 20      /* skipped members listed one by one, per kind */
+
 struct bmember {
 	char *name;       /* the part after snap/NNNNNN/ */
 	char *data;
 	size_t size;
+};
+
+/* Kinds of skipped members, counted (bskip) so that ten million of them
+ * make twenty notes and one summary, not ten million notes. */
+enum { BSKIP_UNKNOWN, BSKIP_ARCHIVE, BSKIP_DUP, BSKIP_AGAIN, BSKIP_KEPT, BSKIP_KINDS };
+static const char *const bskip_what[BSKIP_KINDS] = {
+	"unknown members skipped", "members not read (links, devices, unsafe names, oversized)",
+	"duplicate members skipped", "copies of snapshots already read skipped",
+	"attached files kept in the bundle, not analysed",
+};
+static const char *const bskip_sev[BSKIP_KINDS] = { "warning", "warning", "warning", "warning", "info" };
+
+struct bskip_count {
+	uint64_t n;
+	char first[160];
 };
 
 struct bundle_state {
@@ -36,15 +69,23 @@ struct bundle_state {
 	const char *sha256;
 	int started;          /* source begun */
 	int failed;           /* fatal: stop */
+	int hostile;          /* stopped or refused on hostile input: exit non-zero */
 	int64_t seq;          /* snapshot being buffered, 0 none */
-	int64_t last_seq;
-	int have_meta;
+	int64_t last_seq;     /* the last snapshot loaded, and when it started */
+	int64_t last_wall, last_mono;
+	int64_t skip_seq;     /* a snapshot refused while buffered: the rest of it is skipped */
+	int64_t again_seq;    /* a snapshot whose copy is being skipped (said once a run) */
+	int have_meta;        /* meta.json is in m */
 	struct bmember *m;
 	size_t nm, am;
+	size_t buffered;      /* bytes in m */
+	struct hashmap names; /* the names in m: a second copy is skipped */
 	char *end_reason;
 	int have_end;
 	uint64_t cut_snapshots;
-	uint64_t unknown;
+	uint64_t refused;     /* snapshots skipped: duplicates, out of time order, too big */
+	struct bskip_count skips[BSKIP_KINDS];
+	char last_member[160];  /* the last one delivered: where a cut happened */
 	uint64_t loaded;       /* snapshots loaded */
 	struct load_pcap *pcap; /* capture segments (pcap/), NULL until one */
 };
@@ -60,6 +101,36 @@ static void bnote(struct bundle_state *b, const char *member, const char *sev, c
 		fprintf(b->ld->msg, "sockmortem: %s: %s: %s\n", b->path, member, msg);
 }
 
+/*
+ * A skipped member: noted one by one up to BUNDLE_NOTES_MAX of its kind,
+ * then only counted; bskip_summary() says how many there were in all.
+ */
+static void bskip(struct bundle_state *b, int kind, const char *member, const char *msg)
+{
+	struct bskip_count *k = &b->skips[kind];
+
+	if (!k->n++)
+		snprintf(k->first, sizeof(k->first), "%s", member);
+	if (k->n <= BUNDLE_NOTES_MAX)
+		bnote(b, member, bskip_sev[kind], "%s", msg);
+}
+
+static void bskip_summary(struct bundle_state *b)
+{
+	char msg[400];
+	int i;
+
+	for (i = 0; i < BSKIP_KINDS; i++) {
+		const struct bskip_count *k = &b->skips[i];
+
+		if (k->n <= BUNDLE_NOTES_MAX)
+			continue;
+		snprintf(msg, sizeof(msg), "%llu %s in all, first: '%s' (only the first %d are listed)",
+			 (unsigned long long)k->n, bskip_what[i], k->first, BUNDLE_NOTES_MAX);
+		bnote(b, "(bundle)", bskip_sev[i], "%s", msg);
+	}
+}
+
 static void bsnap_clear(struct bundle_state *b)
 {
 	size_t i;
@@ -69,6 +140,8 @@ static void bsnap_clear(struct bundle_state *b)
 		free(b->m[i].data);
 	}
 	b->nm = 0;
+	b->buffered = 0;
+	hashmap_clear(&b->names);
 	b->seq = 0;
 	b->have_meta = 0;
 }
@@ -131,8 +204,8 @@ static int bundle_manifest(struct bundle_state *b, const struct ar_member *m)
 	}
 	if (r == MANIFEST_TOO_NEW) {
 		fprintf(b->ld->msg, "sockmortem: %s: bundle format version %lld is newer than this "
-			"sockmortem understands (%d); upgrade sockmortem\n", b->path, (long long)mf.format_version,
-			MANIFEST_FORMAT_VERSION_KNOWN);
+			"sockmortem (%s) reads: format version %d at most; upgrade sockmortem\n", b->path,
+			(long long)mf.format_version, SM_VERSION, MANIFEST_FORMAT_VERSION_KNOWN);
 		r = -1;
 		goto out;
 	}
@@ -380,25 +453,75 @@ static int bsnap_steps(struct bundle_state *b, const char *meta, size_t len)
 	return 0;
 }
 
-/* When a pprof fetch ended, from the snapshot's pprof/fetches.json. */
-static int64_t pprof_fetch_time(struct bundle_state *b, const char *what, int64_t pid)
+static int is_pprof_index(const char *name)
 {
-	size_t len;
-	const char *idx = bmember_data(b, "pprof/fetches.json", &len);
+	return !strcmp(name, "pprof/fetches.json") || !strcmp(name, "pprof/fetches-after.json");
+}
+
+/*
+ * When a pprof fetch ended, from the index written after its dump: the
+ * snapshot's pprof/fetches.json, or fetches-after.json for the final
+ * round's fetches that the collector appended after the last meta.json.
+ * An entry names its dump's member (a name repeats as <what>.2.txt when
+ * two rounds ended between two writes); bundles before that are matched
+ * by what and pid.
+ */
+static int64_t pprof_fetch_time(struct bundle_state *b, size_t dump, const char *member, const char *what,
+				int64_t pid)
+{
+	const struct bmember *idx = NULL;
 	sqlite3_stmt *st = NULL;
 	int64_t t = SM_NONE;
+	size_t i;
 
+	for (i = dump + 1; i < b->nm && !idx; i++)
+		if (is_pprof_index(b->m[i].name))
+			idx = &b->m[i];
 	if (!idx || sqlite3_prepare_v2(b->ld->db, "SELECT json_extract(value, '$.ended.wall_ns') FROM json_each(?)"
-				       " WHERE json_valid(?1) AND json_extract(value, '$.what') = ?"
-				       " AND json_extract(value, '$.pid') = ?", -1, &st, NULL) != SQLITE_OK)
+				       " WHERE json_valid(?1) AND (json_extract(value, '$.member') = ?2 OR"
+				       " (json_extract(value, '$.member') IS NULL AND json_extract(value, '$.what') = ?3"
+				       " AND json_extract(value, '$.pid') = ?4)) ORDER BY json_extract(value, '$.member')"
+				       " IS NULL, key LIMIT 1", -1, &st, NULL) != SQLITE_OK)
 		return SM_NONE;
-	sqlite3_bind_text(st, 1, idx, (int)len, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, what, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, pid);
+	sqlite3_bind_text(st, 1, idx->data, (int)idx->size, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, member, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, what, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, pid);
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_INTEGER)
 		t = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return t;
+}
+
+/* The outcomes in fetches-after.json are in no meta.json: steps of their own. */
+static int bsnap_pprof_after(struct bundle_state *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->nm; i++) {
+		const struct bmember *m = &b->m[i];
+		sqlite3_stmt *st = NULL;
+		int rc = SQLITE_DONE;
+
+		if (strcmp(m->name, "pprof/fetches-after.json"))
+			continue;
+		if (sqlite3_prepare_v2(b->ld->db, "SELECT json_extract(value,'$.what'), json_extract(value,'$.outcome'),"
+				       " json_extract(value,'$.us'), value FROM json_each(?) WHERE json_valid(?1)",
+				       -1, &st, NULL) != SQLITE_OK)
+			return 0;
+		sqlite3_bind_text(st, 1, m->data, (int)m->size, SQLITE_STATIC);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			if (ingest_collection_step(b->ld->ing, "pprof", (const char *)sqlite3_column_text(st, 0),
+						   (const char *)sqlite3_column_text(st, 1),
+						   sqlite3_column_type(st, 2) == SQLITE_INTEGER ?
+						   sqlite3_column_int64(st, 2) : SM_NONE,
+						   (const char *)sqlite3_column_text(st, 3)) < 0)
+				break;
+		sqlite3_finalize(st);
+		if (rc == SQLITE_ROW)
+			return -1;
+	}
+	return 0;
 }
 
 /* Goroutine dumps fetched with --pprof: pprof/<pid>/<what>.txt */
@@ -424,8 +547,8 @@ static int bsnap_pprof(struct bundle_state *b, const char *prefix, int64_t snap_
 			continue;
 		memcpy(what, file, wl - 4);
 		what[wl - 4] = '\0';
-		t = pprof_fetch_time(b, what, (int64_t)pid);
 		snprintf(path, sizeof(path), "%s/%s", prefix, m->name);
+		t = pprof_fetch_time(b, i, path, what, (int64_t)pid);
 		r = load_dump(b->ld, path, strstr(what, "debug2") ? FMT_GOROUTINE : FMT_GOROUTINE_DEBUG1,
 			      m->data, m->size, (int64_t)pid, t != SM_NONE ? t : snap_wall, NULL);
 		if (r == -1)
@@ -443,10 +566,48 @@ static int bundle_attachment(struct bundle_state *b, const struct ar_member *m)
 		return 0;
 	f = detect_format(m->data, m->size, m->name);
 	if (!format_is_dump(f)) {
-		bnote(b, m->name, "info", "%s", "attached file kept in the bundle, not analysed");
+		bskip(b, BSKIP_KEPT, m->name, "attached file kept in the bundle, not analysed");
 		return 0;
 	}
 	return load_dump(b->ld, m->name, f, m->data, m->size, SM_NONE, m->mtime * 1000000000, NULL) == -1 ? -1 : 0;
+}
+
+/*
+ * Snapshots are loaded in the order of their numbers, and the views and
+ * rules take durations from their start times in that order. The
+ * monotonic clock cannot step back within a recording, so a snapshot it
+ * puts no later than the one loaded before it is a copy or an altered
+ * bundle: skipped, and said (returns 1). A wall clock stepped back (NTP)
+ * with the monotonic clock moving on is a real recording: loaded, and said.
+ * Without monotonic times the wall clock decides.
+ */
+static int bsnap_out_of_time(struct bundle_state *b, const struct ingest_snapshot_info *sn, const char *prefix)
+{
+	int by_mono = sn->mono_ns != SM_NONE && b->last_mono != SM_NONE;
+	int64_t now = by_mono ? sn->mono_ns : sn->wall_ns, before = by_mono ? b->last_mono : b->last_wall;
+	char msg[300];
+
+	if (!b->loaded || now == SM_NONE || before == SM_NONE)
+		return 0;
+	if (now > before) {
+		if (by_mono && sn->wall_ns != SM_NONE && b->last_wall != SM_NONE && sn->wall_ns <= b->last_wall) {
+			snprintf(msg, sizeof(msg), "the wall clock stepped back %.3f s since snapshot %lld (the "
+				 "monotonic clock did not): loaded; wall-clock durations across it are off",
+				 ((double)b->last_wall - (double)sn->wall_ns) / 1e9, (long long)b->last_seq);
+			bnote(b, prefix, "warning", "%s", msg);
+		}
+		return 0;
+	}
+	if (now == before)
+		snprintf(msg, sizeof(msg), "starts at the same time as snapshot %lld (%s clock): a duplicate, skipped",
+			 (long long)b->last_seq, by_mono ? "monotonic" : "wall");
+	else
+		snprintf(msg, sizeof(msg), "starts %.3f s before snapshot %lld, which precedes it (%s clock; an altered "
+			 "bundle): out of time order, skipped", ((double)before - (double)now) / 1e9,
+			 (long long)b->last_seq, by_mono ? "monotonic" : "wall");
+	bnote(b, prefix, "warning", "%s", msg);
+	b->refused++;
+	return 1;
 }
 
 /* Loads the buffered snapshot if complete. */
@@ -481,11 +642,17 @@ static int bsnap_flush(struct bundle_state *b)
 		sn.complete = cut == NULL;
 		free(cut);
 	}
+	if (bsnap_out_of_time(b, &sn, prefix)) {
+		bsnap_clear(b);
+		return 0;
+	}
 	if (ingest_snapshot_begin(b->ld->ing, &sn) < 0 || bsnap_tables(b, prefix) < 0 ||
 	    bsnap_processes(b, prefix) < 0 || bsnap_pprof(b, prefix, sn.wall_ns) < 0 || bsnap_errors(b) < 0 ||
-	    bsnap_steps(b, meta, mlen) < 0 || ingest_snapshot_end(b->ld->ing) < 0)
+	    bsnap_steps(b, meta, mlen) < 0 || bsnap_pprof_after(b) < 0 || ingest_snapshot_end(b->ld->ing) < 0)
 		return -1;
 	b->last_seq = b->seq;
+	b->last_wall = sn.wall_ns;
+	b->last_mono = sn.mono_ns;
 	b->loaded++;
 	if (b->ld->opt->progress)
 		fprintf(b->ld->msg, "\rsockmortem: %s: snapshot %lld", b->path, (long long)b->seq);
@@ -505,13 +672,120 @@ static int bundle_pcap(struct bundle_state *b, const struct ar_member *m)
 	return 0;
 }
 
+/* "NUMBER/NAME", as in net/<netns>/<table> and proc/<pid>/<file>? */
+static int num_slash_name(const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+
+	return n > 0 && s[n] == '/' && s[n + 1] && !strchr(s + n + 1, '/');
+}
+
+/*
+ * Is rest (a member of a snapshot) one the loader reads? *known says
+ * whether it is in the bundle format at all: tools/ output is, but is not
+ * analysed; whatever is in neither is an unknown member.
+ */
+static int bsnap_wanted(const char *rest, int *known)
+{
+	*known = 1;
+	if (!strncmp(rest, "tools/", 6))
+		return 0;
+	if (strlen(rest) <= BSNAP_NAME_MAX &&
+	    (!strcmp(rest, "meta.json") || !strcmp(rest, "errors.tsv") || !strncmp(rest, "pprof/", 6) ||
+	     (!strncmp(rest, "net/", 4) && num_slash_name(rest + 4)) ||
+	     (!strncmp(rest, "proc/", 5) && num_slash_name(rest + 5))))
+		return 1;
+	*known = 0;
+	return 0;
+}
+
+/* Refuses the snapshot being buffered: too big to hold. */
+static void bsnap_refuse(struct bundle_state *b, int64_t seq, const char *member)
+{
+	char msg[300];
+
+	snprintf(msg, sizeof(msg), "snapshot %lld holds more than %zu members or %zu MiB: not loaded "
+		 "(the rest of it is skipped)", (long long)seq, BSNAP_MEMBERS_MAX, BSNAP_BYTES_MAX >> 20);
+	bnote(b, member, "error", "%s", msg);
+	b->refused++;
+	b->hostile = 1;
+	b->skip_seq = seq;
+	bsnap_clear(b);
+}
+
+/* A member of a snapshot read before (a copy, or out of order): said once
+ * for each run of such members, not once a member. */
+static void bsnap_again(struct bundle_state *b, int64_t seq, const char *member, const char *msg)
+{
+	if (b->again_seq != seq)
+		bskip(b, BSKIP_AGAIN, member, msg);
+	b->again_seq = seq;
+}
+
+/* Buffers one member of snapshot seq (rest: its name inside it). */
+static void bsnap_member(struct bundle_state *b, int64_t seq, const char *rest, const struct ar_member *m)
+{
+	int known, is_new = 0;
+
+	if (seq == b->skip_seq)
+		return;
+	if (seq <= b->last_seq) {
+		bsnap_again(b, seq, m->name, "snapshot already loaded (a copy, or out of order): this copy skipped");
+		return;
+	}
+	if (!bsnap_wanted(rest, &known)) {
+		if (!known)
+			bskip(b, BSKIP_UNKNOWN, m->name, "unknown member: skipped");
+		return;
+	}
+	hashmap_put(&b->names, rest, strlen(rest), &is_new);
+	if (!is_new && b->have_meta) {
+		bsnap_again(b, seq, m->name, "snapshot seen again after its meta.json (a copy): the first "
+			    "one is loaded, this copy skipped");
+		return;
+	}
+	if (!is_new) {
+		bskip(b, BSKIP_DUP, m->name, "duplicate member: the first copy is loaded, this one skipped");
+		return;
+	}
+	if (b->nm >= BSNAP_MEMBERS_MAX || m->size > BSNAP_BYTES_MAX - b->buffered) {
+		bsnap_refuse(b, seq, m->name);
+		return;
+	}
+	if (b->nm == b->am) {
+		b->am = b->am ? b->am * 2 : 256;
+		b->m = xreallocarray(b->m, b->am, sizeof(*b->m));
+	}
+	b->seq = seq;
+	b->again_seq = 0;
+	b->m[b->nm].name = xstrdup(rest);
+	b->m[b->nm].data = xmalloc(m->size ? m->size : 1);
+	memcpy(b->m[b->nm].data, m->data, m->size);
+	b->m[b->nm].size = m->size;
+	b->nm++;
+	b->buffered += m->size;
+	if (!strcmp(rest, "meta.json"))
+		b->have_meta = 1;
+}
+
+/* pcap/seg-NNNNNN.pcap (or .pcapng) and its .json: the rest is unknown. */
+static int bundle_pcap_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return (n > 5 && !strcmp(name + n - 5, ".pcap")) || (n > 7 && !strcmp(name + n - 7, ".pcapng")) ||
+	       (n > 5 && !strcmp(name + n - 5, ".json"));
+}
+
 static int bundle_member(void *ctx, const struct ar_member *m)
 {
 	struct bundle_state *b = ctx;
 	const char *rest = NULL;
 	int64_t seq;
 
-	if (m->index == 0) {
+	snprintf(b->last_member, sizeof(b->last_member), "%s", m->name);
+	/* The first member delivered (a link before it was skipped, and said). */
+	if (!b->started) {
 		int r = bundle_manifest(b, m);
 		if (r != 0) {
 			b->failed = r < 0 ? -1 : 1;
@@ -521,8 +795,12 @@ static int bundle_member(void *ctx, const struct ar_member *m)
 	}
 	/* Capture segments are written between a snapshot's members and its
 	 * meta.json: they must not end the snapshot being buffered. */
-	if (!strncmp(m->name, "pcap/", 5))
-		return bundle_pcap(b, m);
+	if (!strncmp(m->name, "pcap/", 5)) {
+		if (bundle_pcap_name(m->name))
+			return bundle_pcap(b, m);
+		bskip(b, BSKIP_UNKNOWN, m->name, "unknown member: skipped");
+		return 0;
+	}
 	seq = snap_seq(m->name, &rest);
 	if (seq != b->seq && bsnap_flush(b) < 0) {
 		b->failed = -1;
@@ -539,25 +817,11 @@ static int bundle_member(void *ctx, const struct ar_member *m)
 				return 1;
 			}
 		} else {
-			b->unknown++;
-			bnote(b, m->name, "warning", "%s", "unknown member: skipped");
+			bskip(b, BSKIP_UNKNOWN, m->name, "unknown member: skipped");
 		}
 		return 0;
 	}
-	if (seq <= b->last_seq && !b->nm) {
-		bnote(b, m->name, "warning", "%s", "snapshot out of order or duplicated: skipped");
-		return 0;
-	}
-	if (b->nm == b->am) {
-		b->am = b->am ? b->am * 2 : 256;
-		b->m = xreallocarray(b->m, b->am, sizeof(*b->m));
-	}
-	b->seq = seq;
-	b->m[b->nm].name = xstrdup(rest);
-	b->m[b->nm].data = xmalloc(m->size ? m->size : 1);
-	memcpy(b->m[b->nm].data, m->data, m->size);
-	b->m[b->nm].size = m->size;
-	b->nm++;
+	bsnap_member(b, seq, rest, m);
 	return 0;
 }
 
@@ -567,7 +831,7 @@ static void bundle_ar_note(void *ctx, const char *member, uint64_t offset, const
 	char text[600];
 
 	snprintf(text, sizeof(text), "%s (at byte %llu)", msg, (unsigned long long)offset);
-	bnote(b, member, "warning", "%s", text);
+	bskip(b, BSKIP_ARCHIVE, member, text);
 }
 
 int load_bundle(struct load *ld, const char *path, const char *sha256)
@@ -585,6 +849,7 @@ int load_bundle(struct load *ld, const char *path, const char *sha256)
 	o.member = bundle_member;
 	o.note = bundle_ar_note;
 	o.ctx = &b;
+	hashmap_init(&b.names, BSNAP_NAME_MAX, 0);
 	if (load_begin(ld) < 0)
 		return -1;
 	rc = ar_walk(path, &o, &res);
@@ -597,9 +862,15 @@ int load_bundle(struct load *ld, const char *path, const char *sha256)
 	if (b.failed < 0 || !b.started)
 		goto fail;
 	if (rc < 0 && res.error[0]) {
-		char msg[400];
-		snprintf(msg, sizeof(msg), "%s (at compressed byte %llu)", res.error, (unsigned long long)res.offset);
-		bnote(&b, "(archive)", "warning", "bundle cut short: %s", msg);
+		char msg[600];
+		snprintf(msg, sizeof(msg), "%s (at compressed byte %llu; the last whole member: '%s')", res.error,
+			 (unsigned long long)res.offset, b.last_member);
+		/* A bomb is not a cut: the snapshots before it are kept, but the
+		 * load fails. */
+		if (res.hostile)
+			b.hostile = 1;
+		bnote(&b, "(archive)", res.hostile ? "error" : "warning",
+		      res.hostile ? "stopped: %s" : "bundle cut short: %s", msg);
 	}
 	/* A snapshot still buffered at the end is complete only if its meta came. */
 	if (bsnap_flush(&b) < 0)
@@ -608,7 +879,8 @@ int load_bundle(struct load *ld, const char *path, const char *sha256)
 		goto fail;
 	if (!b.have_end)
 		bnote(&b, "end.json", "warning", "%s", "missing: the collector did not finish (killed, or the bundle is truncated)");
-	if (ingest_source_end(ld->ing, b.have_end && !b.cut_snapshots && rc == 0, b.end_reason) < 0)
+	bskip_summary(&b);
+	if (ingest_source_end(ld->ing, b.have_end && !b.cut_snapshots && rc == 0 && !b.hostile, b.end_reason) < 0)
 		goto fail;
 	if (load_commit(ld) < 0)
 		goto fail;
@@ -619,8 +891,13 @@ int load_bundle(struct load *ld, const char *path, const char *sha256)
 	if (ld->opt->progress)
 		fputc('\n', ld->msg);
 	if (!ld->opt->quiet)
-		fprintf(ld->msg, "sockmortem: loaded bundle '%s': %llu snapshots%s\n", path, (unsigned long long)b.loaded,
+		fprintf(ld->msg, "sockmortem: loaded bundle '%s': %llu snapshots%s%s\n", path, (unsigned long long)b.loaded,
+			b.refused ? " (some skipped: see load_notes)" : "",
 			!b.have_end || b.cut_snapshots || rc < 0 ? " (cut short: see `sockmortem info`)" : "");
+	if (b.hostile) {
+		ld->rep.failed++;
+		r = -1;
+	}
 	goto out;
 fail:
 	if (b.failed < 0 || !b.started)
@@ -632,6 +909,7 @@ out_rollback:
 	load_rollback(ld);
 out:
 	bsnap_clear(&b);
+	hashmap_free(&b.names);
 	free(b.m);
 	free(b.end_reason);
 	load_pcap_free(b.pcap);

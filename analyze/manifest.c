@@ -56,7 +56,8 @@ int manifest_parse(sqlite3 *db, const char *data, size_t len, struct manifest *o
 		return MANIFEST_NOT_OURS;
 	fmt = manifest_text(db, data, len, "$.format");
 	out->format_version = manifest_int(db, data, len, "$.format_version");
-	if (!fmt || strcmp(fmt, MANIFEST_FORMAT) || out->format_version == SM_NONE)
+	/* Versions count from 1: 0 or below was never written, so it is not ours. */
+	if (!fmt || strcmp(fmt, MANIFEST_FORMAT) || out->format_version == SM_NONE || out->format_version < 1)
 		goto out;
 	if (out->format_version > MANIFEST_FORMAT_VERSION_KNOWN) {
 		r = MANIFEST_TOO_NEW;

@@ -29,7 +29,8 @@ struct manifest {
 
 enum {
 	MANIFEST_OK = 0,
-	MANIFEST_NOT_OURS = -1,  /* not JSON, or not "format": "sockmortem-bundle" with a version */
+	MANIFEST_NOT_OURS = -1,  /* not JSON, or not "format": "sockmortem-bundle" with an
+				  * integer format_version of 1 or more */
 	MANIFEST_TOO_NEW = -2,   /* format_version above MANIFEST_FORMAT_VERSION_KNOWN */
 };
 

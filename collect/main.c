@@ -66,14 +66,17 @@ static const char usage_text[] =
 "      --kthreads          include kernel threads\n"
 "      --pprof [PID=]URL   fetch Go goroutine dumps from URL/debug/pprof/ of PID\n"
 "                          (without PID=: the process listening on URL's port);\n"
-"                          repeatable. debug=1 each round, debug=2 while under\n"
+"                          repeatable, up to 16 targets, each fetched by a thread\n"
+"                          of its own. debug=1 each round, debug=2 while under\n"
 "                          --pprof-debug2-max goroutines, goroutineleak if served\n"
 "      --pprof-every N     a round every N snapshots and on the last (default 6)\n"
 "      --pprof-debug2-max N  skip debug=2 (it stops the target's world) at or\n"
 "                          above N goroutines (default 20000)\n"
 "      --pprof-timeout DUR per-request timeout (default 10s); a slow endpoint\n"
-"                          never delays snapshots (fetches run in the background)\n"
-"      --pprof-max SIZE    cap one response (default 64M)\n"
+"                          never delays a snapshot; the final round may delay\n"
+"                          the exit by up to 3 x DUR + 10s\n"
+"      --pprof-max SIZE    cap the responses, shared by the targets: each may\n"
+"                          take SIZE / targets, at least 1M (default 64M)\n"
 "      --attach FILE       include FILE verbatim, with its mtime (repeatable)\n"
 "      --pcap FILTER       also capture packets matching the BPF FILTER (needs\n"
 "                          root or CAP_NET_RAW; without, collection goes on)\n"
@@ -349,6 +352,10 @@ static void install_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* Under a file size limit (ulimit -f) the default action kills us
+	 * mid-frame; ignored, write() fails with EFBIG and the bundle ends
+	 * like on a full disk: an error, every finished snapshot kept. */
+	signal(SIGXFSZ, SIG_IGN);
 }
 
 /* Sleeps until the monotonic time target_us, or until a signal asks us to stop. */
@@ -404,12 +411,10 @@ static const char *collect_loop(struct collector *c)
 
 		if (stop_requested)
 			return "signal";
-		if (o->pprof && (c->snapshots % o->pprof_every == 0 || last)) {
+		/* The final round starts with the last snapshot, which does not
+		 * wait for it: pprof_finish appends what comes later. */
+		if (o->pprof && (c->snapshots % o->pprof_every == 0 || last))
 			pprof_request(o->pprof);
-			/* The last snapshot carries a final round: wait for it, bounded. */
-			if (last)
-				pprof_wait_idle(o->pprof, pprof_round_bound_ms(o->pprof));
-		}
 		/* Stop before a snapshot that would likely not fit. */
 		if (o->max_size && before + 2 * last_size + slack > o->max_size)
 			return "max-size";
@@ -434,6 +439,26 @@ static const char *collect_loop(struct collector *c)
 			return "duration";
 		sleep_until(next_us);
 	}
+}
+
+/*
+ * After the loop: the final pprof round (asked for with the last snapshot)
+ * gets at most one target's round bound, since targets run in parallel; a
+ * signal cuts that short. Whatever finished, aborted fetches included, is
+ * appended to the last snapshot. Returns -1 only if the bundle failed.
+ */
+static int pprof_finish(struct collector *c, const char *reason)
+{
+	struct pprof *p = c->opt->pprof;
+
+	if (!p)
+		return 0;
+	if (reason && (!strcmp(reason, "count") || !strcmp(reason, "duration")))
+		pprof_wait_idle(p, pprof_round_bound_ms(p), c->stop);
+	pprof_stop(p);
+	if (!reason || !c->snapshots)
+		return 0;
+	return pprof_write_after(c, p, c->snapshots) < 0 ? -1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -498,7 +523,8 @@ int main(int argc, char **argv)
 		reason = NULL;
 	else
 		reason = collect_loop(&c);
-	pprof_abort(opt.pprof);
+	if (pprof_finish(&c, reason) < 0)
+		reason = NULL;
 	/* The capture's last segment goes in before the trailer. */
 	if (reason && c.capture && capture_write(&c, c.capture, 1, NULL) < 0)
 		reason = NULL;

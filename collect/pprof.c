@@ -1,6 +1,7 @@
-/* pprof: background goroutine dump fetching; see pprof.h. */
+/* pprof: goroutine dumps fetched by one worker per target; see pprof.h. */
 #include "pprof.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +21,12 @@ struct pprof_target {
 	pid_t pid;                /* 0: resolve from the listening port */
 	char spec[600];
 	struct http_url url;
-	int no_leak_profile;      /* goroutineleak answered 404 once */
+	int no_leak_profile;      /* goroutineleak answered 404 once (worker only) */
+	struct pprof *p;          /* set by pprof_start, for the worker */
+	pthread_t thread;
+	int running;              /* the worker was started */
+	int requested, busy;      /* under p->lock */
+	pid_t last_pid;           /* under p->lock: what the last round resolved */
 };
 
 struct pprof_fetch {
@@ -35,18 +41,43 @@ struct pprof_fetch {
 	const char *skipped;      /* not fetched, and why */
 };
 
+struct pprof_name {
+	pid_t pid;
+	char what[32];
+	unsigned used;
+};
+
 struct pprof {
-	struct pprof_target *t;
+	struct pprof_target *t;   /* not moved once the workers run */
 	size_t n;
 	struct pprof_options o;
-	pthread_t thread;
-	int running;
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	int requested, busy, quit;
+	pthread_cond_t cond;      /* a request, the end of a round, or quit */
+	int started, quit;
 	volatile sig_atomic_t abort_flag;
 	struct pprof_fetch *done, **done_tail;
+	/* Main thread only: the dump names used in the snapshot being written
+	 * (and appended to), so that no name repeats in one snapshot. */
+	char names_prefix[64];
+	struct pprof_name *names;
+	size_t nnames;
 };
+
+/* The waits are timed on the monotonic clock: a wall clock step must not
+ * stretch the wait for the final round. */
+static struct pprof *pprof_new(void)
+{
+	struct pprof *p = xcalloc(1, sizeof(*p));
+	pthread_condattr_t ca;
+
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&p->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	p->done_tail = &p->done;
+	return p;
+}
 
 int pprof_add_target(struct pprof **pp, const char *spec)
 {
@@ -57,6 +88,11 @@ int pprof_add_target(struct pprof **pp, const char *spec)
 	uint64_t pid = 0;
 
 	memset(&t, 0, sizeof(t));
+	if (p && p->n >= PPROF_MAX_TARGETS) {
+		fprintf(stderr, "sockmortem-collect: --pprof '%s': at most %d targets\n", spec, PPROF_MAX_TARGETS);
+		return -1;
+	}
+	assert(!p || !p->started);
 	if (eq && strncmp(spec, "http://", 7)) {
 		if (num_u64(spec, (size_t)(eq - spec), 10, &pid) < 0 || !pid || pid > 0x7fffffff) {
 			fprintf(stderr, "sockmortem-collect: --pprof '%s': expected PID=URL or URL\n", spec);
@@ -71,10 +107,7 @@ int pprof_add_target(struct pprof **pp, const char *spec)
 	t.pid = (pid_t)pid;
 	snprintf(t.spec, sizeof(t.spec), "%s", spec);
 	if (!p) {
-		p = xcalloc(1, sizeof(*p));
-		pthread_mutex_init(&p->lock, NULL);
-		pthread_cond_init(&p->cond, NULL);
-		p->done_tail = &p->done;
+		p = pprof_new();
 		*pp = p;
 	}
 	p->t = xreallocarray(p->t, p->n + 1, sizeof(*p->t));
@@ -100,7 +133,9 @@ void pprof_targets_json(const struct pprof *p, struct strbuf *sb)
 
 unsigned pprof_round_bound_ms(const struct pprof *p)
 {
-	return (unsigned)(p->n * 3) * (p->o.timeout_ms + p->o.connect_ms) + 1000;
+	/* Three requests, each bounded by the timeout (the connect is part of
+	 * it; counted again for slack), and the /proc walk for the pid. */
+	return 3 * (p->o.timeout_ms + p->o.connect_ms) + 1000;
 }
 
 /* The inode of a socket listening on port, from /proc/net/tcp and tcp6. */
@@ -132,8 +167,9 @@ static uint64_t listen_inode(unsigned port)
 	return 0;
 }
 
-/* The process holding socket inode ino (first found). */
-static pid_t inode_owner(uint64_t ino)
+/* The process holding socket inode ino (first found); 0 if none, or if
+ * *abort_flag is raised meanwhile (a host with many fds takes a while). */
+static pid_t inode_owner(uint64_t ino, volatile sig_atomic_t *abort_flag)
 {
 	DIR *proc = opendir("/proc");
 	struct dirent *de;
@@ -143,7 +179,7 @@ static pid_t inode_owner(uint64_t ino)
 	if (!proc)
 		return 0;
 	snprintf(want, sizeof(want), "socket:[%llu]", (unsigned long long)ino);
-	while (!found && (de = readdir(proc)) != NULL) {
+	while (!found && !*abort_flag && (de = readdir(proc)) != NULL) {
 		char path[64], target[64];
 		uint64_t pid;
 		DIR *fds;
@@ -202,72 +238,87 @@ static void fetch_one(struct pprof *p, struct pprof_target *t, struct pprof_fetc
 	clock_now(&f->t1);
 }
 
+/* Queues a finished fetch for the next write; the caller holds p->lock. */
+static void fetch_queue_locked(struct pprof *p, struct pprof_fetch *f)
+{
+	*p->done_tail = f;
+	p->done_tail = &f->next;
+}
+
 static void fetch_done(struct pprof *p, struct pprof_fetch *f)
 {
 	pthread_mutex_lock(&p->lock);
-	*p->done_tail = f;
-	p->done_tail = &f->next;
+	fetch_queue_locked(p, f);
 	pthread_mutex_unlock(&p->lock);
 }
 
-static void pprof_round(struct pprof *p)
+/* The pid a target's dumps belong to: given, or the port's listener now. */
+static pid_t target_pid(struct pprof *p, const struct pprof_target *t)
 {
-	size_t i;
+	uint64_t port = 0, ino;
 
-	for (i = 0; i < p->n && !p->abort_flag; i++) {
-		struct pprof_target *t = &p->t[i];
-		pid_t pid = t->pid;
-		struct pprof_fetch *f;
-		int64_t total;
-
-		if (!pid) {
-			uint64_t port = 0, ino;
-			num_u64_str(t->url.port, 10, &port);
-			ino = listen_inode((unsigned)port);
-			pid = ino ? inode_owner(ino) : 0;
-		}
-		f = fetch_new(pid, "goroutine-debug1");
-		fetch_one(p, t, f, "/debug/pprof/goroutine?debug=1");
-		total = f->res.status == 200 ? goroutine_total(&f->body) : -1;
-		f->total = total;
-		fetch_done(p, f);
-		if (f->res.error[0] && !f->res.status)
-			continue;   /* unreachable: don't pile up more timeouts */
-		f = fetch_new(pid, "goroutine-debug2");
-		if (total >= 0 && (uint64_t)total < p->o.debug2_max) {
-			fetch_one(p, t, f, "/debug/pprof/goroutine?debug=2");
-		} else {
-			f->skipped = total < 0 ? "debug=1 gave no total" : "too many goroutines (--pprof-debug2-max)";
-			clock_now(&f->t0);
-			f->t1 = f->t0;
-		}
-		fetch_done(p, f);
-		if (t->no_leak_profile)
-			continue;
-		f = fetch_new(pid, "goroutineleak");
-		fetch_one(p, t, f, "/debug/pprof/goroutineleak?debug=1");
-		if (f->res.status == 404)
-			t->no_leak_profile = 1;
-		fetch_done(p, f);
-	}
+	if (t->pid)
+		return t->pid;
+	num_u64_str(t->url.port, 10, &port);
+	ino = listen_inode((unsigned)port);
+	return ino ? inode_owner(ino, &p->abort_flag) : 0;
 }
 
-static void *pprof_thread(void *arg)
+/* One round for one target, in its worker. */
+static void pprof_round(struct pprof *p, struct pprof_target *t)
 {
-	struct pprof *p = arg;
+	pid_t pid = target_pid(p, t);
+	struct pprof_fetch *f;
+	int64_t total;
+
+	pthread_mutex_lock(&p->lock);
+	t->last_pid = pid;
+	pthread_mutex_unlock(&p->lock);
+	if (p->abort_flag)
+		return;
+	f = fetch_new(pid, "goroutine-debug1");
+	fetch_one(p, t, f, "/debug/pprof/goroutine?debug=1");
+	total = f->res.status == 200 ? goroutine_total(&f->body) : -1;
+	f->total = total;
+	fetch_done(p, f);
+	if ((f->res.error[0] && !f->res.status) || p->abort_flag)
+		return;   /* unreachable, or stopping: no more timeouts */
+	f = fetch_new(pid, "goroutine-debug2");
+	if (total >= 0 && (uint64_t)total < p->o.debug2_max) {
+		fetch_one(p, t, f, "/debug/pprof/goroutine?debug=2");
+	} else {
+		f->skipped = total < 0 ? "debug=1 gave no total" : "too many goroutines (--pprof-debug2-max)";
+		clock_now(&f->t0);
+		f->t1 = f->t0;
+	}
+	fetch_done(p, f);
+	if (t->no_leak_profile || p->abort_flag)
+		return;
+	f = fetch_new(pid, "goroutineleak");
+	fetch_one(p, t, f, "/debug/pprof/goroutineleak?debug=1");
+	if (f->res.status == 404)
+		t->no_leak_profile = 1;
+	fetch_done(p, f);
+}
+
+/* A target's worker: one round per request, until quit. */
+static void *pprof_worker(void *arg)
+{
+	struct pprof_target *t = arg;
+	struct pprof *p = t->p;
 
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
-		while (!p->requested && !p->quit)
+		while (!t->requested && !p->quit)
 			pthread_cond_wait(&p->cond, &p->lock);
 		if (p->quit)
 			break;
-		p->requested = 0;
-		p->busy = 1;
+		t->requested = 0;
+		t->busy = 1;
 		pthread_mutex_unlock(&p->lock);
-		pprof_round(p);
+		pprof_round(p, t);
 		pthread_mutex_lock(&p->lock);
-		p->busy = 0;
+		t->busy = 0;
 		pthread_cond_broadcast(&p->cond);
 	}
 	pthread_mutex_unlock(&p->lock);
@@ -276,49 +327,118 @@ static void *pprof_thread(void *arg)
 
 int pprof_start(struct pprof *p, const struct pprof_options *o)
 {
+	sigset_t all, old;
+	size_t i;
+	int r = 0;
+
 	p->o = *o;
-	if (pthread_create(&p->thread, NULL, pprof_thread, p) != 0)
-		return -1;
-	p->running = 1;
-	return 0;
+	/* --pprof-max is shared: each target's share, so that the dumps held
+	 * at once stay bounded whatever the number of targets. */
+	if (p->n > 1)
+		p->o.max_body = o->max_body / p->n > (1u << 20) ? o->max_body / p->n :
+				o->max_body < (1u << 20) ? o->max_body : (1u << 20);
+	p->started = 1;
+	/* The workers inherit a full signal mask, so SIGINT/SIGTERM land on
+	 * the main thread and cut its sleep short. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (i = 0; i < p->n && !r; i++) {
+		p->t[i].p = p;
+		if (pthread_create(&p->t[i].thread, NULL, pprof_worker, &p->t[i]) != 0)
+			r = -1;
+		else
+			p->t[i].running = 1;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r;
 }
 
 int pprof_request(struct pprof *p)
 {
-	int busy;
+	size_t i;
+	int busy = 0;
 
 	pthread_mutex_lock(&p->lock);
-	busy = p->busy || p->requested;
-	if (!busy) {
-		p->requested = 1;
-		pthread_cond_broadcast(&p->cond);
+	for (i = 0; i < p->n; i++) {
+		struct pprof_target *t = &p->t[i];
+		struct pprof_fetch *f;
+
+		if (!t->busy && !t->requested) {
+			t->requested = 1;
+			continue;
+		}
+		/* Asking again would only queue behind a hung endpoint: the
+		 * round is skipped, and said so in fetches.json. */
+		busy++;
+		f = fetch_new(t->last_pid, "goroutine-debug1");
+		snprintf(f->url, sizeof(f->url), "http://%s:%s%s/debug/pprof/goroutine?debug=1",
+			 t->url.host, t->url.port, t->url.path);
+		f->skipped = "the previous round is still running";
+		clock_now(&f->t0);
+		f->t1 = f->t0;
+		fetch_queue_locked(p, f);
 	}
+	pthread_cond_broadcast(&p->cond);
 	pthread_mutex_unlock(&p->lock);
 	return busy;
 }
 
-void pprof_wait_idle(struct pprof *p, unsigned timeout_ms)
+static int pprof_pending_locked(const struct pprof *p)
 {
-	struct timespec dl;
+	size_t i;
 
-	clock_gettime(CLOCK_REALTIME, &dl);
-	dl.tv_sec += timeout_ms / 1000;
-	dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (dl.tv_nsec >= 1000000000L) {
-		dl.tv_sec++;
-		dl.tv_nsec -= 1000000000L;
-	}
+	for (i = 0; i < p->n; i++)
+		if (p->t[i].busy || p->t[i].requested)
+			return 1;
+	return 0;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void pprof_wait_idle(struct pprof *p, unsigned timeout_ms, volatile sig_atomic_t *stop)
+{
+	int64_t deadline = mono_ms() + timeout_ms;
+
 	pthread_mutex_lock(&p->lock);
-	while ((p->busy || p->requested) && !p->abort_flag)
-		if (pthread_cond_timedwait(&p->cond, &p->lock, &dl) == ETIMEDOUT)
+	while (pprof_pending_locked(p) && !p->abort_flag && !(stop && *stop)) {
+		int64_t now = mono_ms(), slice;
+		struct timespec ts;
+
+		if (now >= deadline)
 			break;
+		/* Short slices: a signal sets *stop without waking us. */
+		slice = deadline - now < 100 ? deadline - now : 100;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += (long)(slice * 1000000);
+		ts.tv_sec += ts.tv_nsec / 1000000000L;
+		ts.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&p->cond, &p->lock, &ts);
+	}
 	pthread_mutex_unlock(&p->lock);
 }
 
-void pprof_abort(struct pprof *p)
+void pprof_stop(struct pprof *p)
 {
-	if (p)
-		p->abort_flag = 1;
+	size_t i;
+
+	if (!p)
+		return;
+	p->abort_flag = 1;
+	pthread_mutex_lock(&p->lock);
+	p->quit = 1;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	for (i = 0; i < p->n; i++)
+		if (p->t[i].running) {
+			pthread_join(p->t[i].thread, NULL);
+			p->t[i].running = 0;
+		}
 }
 
 static void fetch_free(struct pprof_fetch *f)
@@ -338,10 +458,11 @@ static const char *fetch_outcome(const struct pprof_fetch *f)
 	return f->res.truncated ? "truncated" : "ok";
 }
 
-static void fetch_json(struct strbuf *sb, const struct pprof_fetch *f, int first)
+static void fetch_json(struct strbuf *sb, const struct pprof_fetch *f, const char *member, int first)
 {
 	strbuf_addstr(sb, first ? "{" : ",{");
 	json_kv_str(sb, "what", f->what, 1);
+	json_kv_str(sb, "member", member, 0);
 	json_kv_i64(sb, "pid", f->pid, 0);
 	json_kv_str(sb, "url", f->url[0] ? f->url : NULL, 0);
 	json_kv_str(sb, "outcome", fetch_outcome(f), 0);
@@ -350,48 +471,131 @@ static void fetch_json(struct strbuf *sb, const struct pprof_fetch *f, int first
 	json_kv_u64(sb, "bytes", f->body.len, 0);
 	json_kv_bool(sb, "truncated", f->res.truncated, 0);
 	json_kv_i64(sb, "goroutines", f->total, 0);
+	json_kv_u64(sb, "us", f->res.us, 0);
 	clock_json(sb, "started", &f->t0, 0);
 	clock_json(sb, "ended", &f->t1, 0);
 	strbuf_addch(sb, '}');
 }
 
-int pprof_write(struct collector *c, struct pprof *p, const char *prefix, int64_t mtime, struct snap_log *log)
+static void fetch_step(struct snap_log *log, const struct pprof_fetch *f)
 {
-	struct pprof_fetch *list, *f, *next;
-	struct strbuf idx = STRBUF_INIT;
-	char member[256];
-	int r = 0, n = 0;
+	strbuf_addstr(&log->steps, log->nsteps++ ? ",{" : "{");
+	json_kv_str(&log->steps, "step", "pprof", 1);
+	json_kv_str(&log->steps, "name", f->what, 0);
+	json_kv_i64(&log->steps, "pid", f->pid, 0);
+	json_kv_str(&log->steps, "outcome", fetch_outcome(f), 0);
+	json_kv_u64(&log->steps, "us", f->res.us, 0);
+	strbuf_addch(&log->steps, '}');
+}
+
+static struct pprof_fetch *pprof_take_done(struct pprof *p)
+{
+	struct pprof_fetch *list;
 
 	pthread_mutex_lock(&p->lock);
 	list = p->done;
 	p->done = NULL;
 	p->done_tail = &p->done;
 	pthread_mutex_unlock(&p->lock);
-	if (!list)
-		return 0;
+	return list;
+}
+
+/*
+ * The member name for f's dump in the snapshot prefix: <what>.txt, and
+ * <what>.2.txt, ... when two rounds finished between two writes, or the
+ * final round's late fetch follows one of the last snapshot's own.
+ */
+static void pprof_member_name(struct pprof *p, const char *prefix, const struct pprof_fetch *f,
+			      char *out, size_t size)
+{
+	struct pprof_name *nm = NULL;
+	size_t i;
+
+	if (strcmp(p->names_prefix, prefix)) {
+		snprintf(p->names_prefix, sizeof(p->names_prefix), "%s", prefix);
+		p->nnames = 0;
+	}
+	for (i = 0; i < p->nnames && !nm; i++)
+		if (p->names[i].pid == f->pid && !strcmp(p->names[i].what, f->what))
+			nm = &p->names[i];
+	if (!nm) {
+		p->names = xreallocarray(p->names, p->nnames + 1, sizeof(*p->names));
+		nm = &p->names[p->nnames++];
+		nm->pid = f->pid;
+		snprintf(nm->what, sizeof(nm->what), "%s", f->what);
+		nm->used = 0;
+	}
+	if (nm->used++)
+		snprintf(out, size, "%s/pprof/%d/%s.%u.txt", prefix, (int)f->pid, f->what, nm->used);
+	else
+		snprintf(out, size, "%s/pprof/%d/%s.txt", prefix, (int)f->pid, f->what);
+}
+
+/*
+ * Writes list's dumps under prefix/pprof/<pid>/ and its outcomes, each
+ * naming its dump's member, to prefix/pprof/<index> (also at the cap if
+ * index_at_cap), logging steps if log is given; frees list. 0, BW_FULL
+ * or -1.
+ */
+static int pprof_write_list(struct collector *c, struct pprof *p, struct pprof_fetch *list,
+			    const char *prefix, const char *index, int index_at_cap, int64_t mtime,
+			    struct snap_log *log)
+{
+	struct pprof_fetch *f, *next;
+	struct strbuf idx = STRBUF_INIT;
+	char member[256];
+	int r = 0, n = 0;
+
 	strbuf_addch(&idx, '[');
 	for (f = list; f; f = next) {
+		int stored = 0;
+
 		next = f->next;
 		if (!r && f->res.status == 200 && f->body.len) {
-			snprintf(member, sizeof(member), "%s/pprof/%d/%s.txt", prefix, (int)f->pid, f->what);
+			pprof_member_name(p, prefix, f, member, sizeof(member));
 			r = bw_add(c->bw, member, f->t1.wall_ns / 1000000000, f->body.buf, f->body.len);
+			stored = !r;
 		}
-		fetch_json(&idx, f, n++ == 0);
-		strbuf_addstr(&log->steps, log->nsteps++ ? ",{" : "{");
-		json_kv_str(&log->steps, "step", "pprof", 1);
-		json_kv_str(&log->steps, "name", f->what, 0);
-		json_kv_i64(&log->steps, "pid", f->pid, 0);
-		json_kv_str(&log->steps, "outcome", fetch_outcome(f), 0);
-		json_kv_u64(&log->steps, "us", f->res.us, 0);
-		strbuf_addch(&log->steps, '}');
+		fetch_json(&idx, f, stored ? member : NULL, n++ == 0);
+		if (log)
+			fetch_step(log, f);
 		fetch_free(f);
 	}
 	strbuf_addstr(&idx, "]\n");
-	if (!r) {
-		snprintf(member, sizeof(member), "%s/pprof/fetches.json", prefix);
-		r = bw_add_reserved(c->bw, member, mtime, idx.buf, idx.len);
+	if (r >= 0 && (!r || index_at_cap)) {
+		int ri;
+
+		snprintf(member, sizeof(member), "%s/pprof/%s", prefix, index);
+		ri = bw_add_reserved(c->bw, member, mtime, idx.buf, idx.len);
+		r = ri < 0 ? ri : r;
 	}
 	strbuf_release(&idx);
+	return r;
+}
+
+int pprof_write(struct collector *c, struct pprof *p, const char *prefix, int64_t mtime, struct snap_log *log)
+{
+	struct pprof_fetch *list = pprof_take_done(p);
+
+	return list ? pprof_write_list(c, p, list, prefix, "fetches.json", 0, mtime, log) : 0;
+}
+
+int pprof_write_after(struct collector *c, struct pprof *p, uint64_t seq)
+{
+	struct pprof_fetch *list = pprof_take_done(p);
+	struct clock_set now;
+	char prefix[64];
+	int r;
+
+	if (!list)
+		return 0;
+	clock_now(&now);
+	snprintf(prefix, sizeof(prefix), "snap/%06llu", (unsigned long long)seq);
+	/* The snapshot's meta.json is on disk already: the index is the only
+	 * record of these outcomes, so it goes in even at the cap. */
+	r = pprof_write_list(c, p, list, prefix, "fetches-after.json", 1, now.wall_ns / 1000000000, NULL);
+	if (r >= 0 && bw_end_frame(c->bw) < 0)
+		r = -1;
 	return r;
 }
 
@@ -401,20 +605,14 @@ void pprof_free(struct pprof *p)
 
 	if (!p)
 		return;
-	if (p->running) {
-		p->abort_flag = 1;
-		pthread_mutex_lock(&p->lock);
-		p->quit = 1;
-		pthread_cond_broadcast(&p->cond);
-		pthread_mutex_unlock(&p->lock);
-		pthread_join(p->thread, NULL);
-	}
+	pprof_stop(p);
 	for (f = p->done; f; f = next) {
 		next = f->next;
 		fetch_free(f);
 	}
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->cond);
+	free(p->names);
 	free(p->t);
 	free(p);
 }

@@ -108,9 +108,13 @@ static int is_gone(int err)
 	return err == ENOENT || err == ESRCH;
 }
 
-/* Streams the fd table; returns the number of fds listed or -1. */
+/*
+ * Streams the fd table; returns the number of fds listed, -1 when it
+ * could not be read (*open_err: why it could not be opened, else 0) or
+ * -2 when the bundle is full.
+ */
 static int64_t proc_fd_table(struct collector *c, int piddir, const char *member, const char *logpath,
-			     int64_t mtime, struct snap_log *log, int *denied)
+			     int64_t mtime, struct snap_log *log, int *open_err)
 {
 	char buf[65536], target[4200];
 	size_t used = 0;
@@ -119,10 +123,11 @@ static int64_t proc_fd_table(struct collector *c, int piddir, const char *member
 	DIR *dir;
 	struct dirent *de;
 
+	*open_err = 0;
 	dfd = openat(piddir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0) {
-		*denied = errno == EACCES || errno == EPERM;
-		snap_log_error(log, logpath, errno, NULL);
+		*open_err = errno;
+		snap_log_error(log, logpath, *open_err, is_gone(*open_err) ? "exited" : NULL);
 		return -1;
 	}
 	dir = fdopendir(dfd);
@@ -162,8 +167,9 @@ static int64_t proc_fd_table(struct collector *c, int piddir, const char *member
 		used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s\t%s\n", de->d_name, target);
 		nfds++;
 	}
-	if (!wr && errno && !is_gone(errno))
-		snap_log_error(log, logpath, errno, "readdir");
+	/* The listing stops short: say so, or it passes for the whole table. */
+	if (!wr && errno)
+		snap_log_error(log, logpath, errno, is_gone(errno) ? "exited while listed" : "readdir");
 	closedir(dir);
 	if (!wr && used)
 		wr = bw_member_write(c->bw, buf, used);
@@ -204,7 +210,7 @@ static int proc_one(struct collector *c, pid_t pid, int piddir, const char *comm
 	uint64_t nsino;
 	int64_t nfds;
 	size_t i;
-	int r = 0, err = 0, denied = 0;
+	int r = 0, err = 0;
 
 	snprintf(member, sizeof(member), "%s/proc/%d/comm", prefix, (int)pid);
 	strbuf_addstr(&sb, comm);
@@ -239,6 +245,8 @@ static int proc_one(struct collector *c, pid_t pid, int piddir, const char *comm
 		if ((r = put_member(c, member, mtime, &sb)) != 0)
 			goto out;
 	}
+	r = 0;   /* a file that timed out or was unreadable is logged, not fatal */
+	errno = 0;   /* a link that reads but does not parse leaves errno alone */
 	nsino = netns_inode_at(piddir, "ns/net");
 	if (nsino) {
 		strbuf_reset(&sb);
@@ -248,21 +256,30 @@ static int proc_one(struct collector *c, pid_t pid, int piddir, const char *comm
 			goto out;
 		netns_note(ns, nsino, pid);
 	} else {
+		err = errno;
 		snprintf(logpath, sizeof(logpath), "/proc/%d/ns/net", (int)pid);
-		snap_log_error(log, logpath, errno, NULL);
+		snap_log_error(log, logpath, err, is_gone(err) ? "exited" : NULL);
+		if (is_gone(err)) {
+			st->exited++;
+			goto out;
+		}
 	}
 	snprintf(member, sizeof(member), "%s/proc/%d/fd", prefix, (int)pid);
 	snprintf(logpath, sizeof(logpath), "/proc/%d/fd", (int)pid);
-	nfds = proc_fd_table(c, piddir, member, logpath, mtime, log, &denied);
+	nfds = proc_fd_table(c, piddir, member, logpath, mtime, log, &err);
 	if (nfds == -2) {
 		r = -2;
 		goto out;
 	}
+	/* Gone between its files and its fd table: exited, like above. */
+	if (nfds < 0 && is_gone(err)) {
+		st->exited++;
+		goto out;
+	}
 	if (nfds >= 0)
 		st->fds += (uint64_t)nfds;
-	else if (denied)
+	else if (err == EACCES || err == EPERM)
 		st->denied++;
-	r = 0;
 	st->processes++;
 out:
 	strbuf_release(&sb);

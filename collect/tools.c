@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -58,12 +59,21 @@ int tool_find(const char *name, char *out, size_t outlen)
 	return found;
 }
 
-static void child_exec(const char *path, char *const argv[], int outfd, int errfd)
+static void child_exec(const char *path, char *const argv[], int outfd, int errfd, pid_t parent)
 {
 	static char *const envp[] = { "LC_ALL=C", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
 	int devnull = open("/dev/null", O_RDONLY);
 
 	setpgid(0, 0);
+	/* If we are killed (kill -9, the OOM killer), the tool goes too
+	 * rather than run on unwatched; we may already be gone. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(127);
+	/* Ignored signals stay ignored across exec: give the tool the
+	 * defaults, so it dies of a closed pipe like it would in a shell. */
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGXFSZ, SIG_DFL);
 	if (devnull >= 0)
 		dup2(devnull, STDIN_FILENO);
 	dup2(outfd, STDOUT_FILENO);
@@ -149,7 +159,7 @@ void tool_run(char *const argv[], unsigned timeout_ms, volatile sig_atomic_t *st
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, fds[2], status = 0, killed = 0;
 	uint64_t start = mono_us(), deadline = start + (uint64_t)timeout_ms * 1000u;
 	struct rusage ru;
-	pid_t pid;
+	pid_t pid, self = getpid();
 
 	memset(res, 0, sizeof(*res));
 	if (tool_find(argv[0], res->path, sizeof(res->path)) < 0) {
@@ -162,7 +172,7 @@ void tool_run(char *const argv[], unsigned timeout_ms, volatile sig_atomic_t *st
 	if (pid < 0)
 		goto failed;
 	if (pid == 0)
-		child_exec(res->path, argv, outp[1], errp[1]);
+		child_exec(res->path, argv, outp[1], errp[1], self);
 	setpgid(pid, pid);   /* both sides, so kill(-pid) works at once */
 	close(outp[1]);
 	close(errp[1]);

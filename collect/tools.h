@@ -41,7 +41,8 @@ int tool_find(const char *name, char *out, size_t outlen);
 /*
  * Runs argv (argv[0] a bare name, resolved with tool_find) with stdin from
  * /dev/null, in its own process group, LC_ALL=C. Kills the group after
- * timeout_ms or as soon as *stop becomes non-zero.
+ * timeout_ms or as soon as *stop becomes non-zero. The tool itself gets
+ * SIGKILL if the collector dies (PR_SET_PDEATHSIG), e.g. by kill -9.
  */
 void tool_run(char *const argv[], unsigned timeout_ms, volatile sig_atomic_t *stop,
 	      tool_sink_fn sink, void *ctx, struct tool_result *res);

@@ -6,8 +6,10 @@
  * every complete member before the cut (also a bundle-like one, a zstd
  * frame per snapshot, cut inside its last frame while all of it is less
  * than one read-ahead block), a member claiming more than
- * member_max skipped, a decompression bomb stopped, the callback stopping
- * the walk, and ar_is_archive. Nothing is ever extracted: the test checks
+ * member_max skipped, a decompression bomb stopped (also one hidden in a
+ * skipped member: a header claiming 2^60 bytes or a huge size over
+ * concatenated zero frames), the callback stopping the walk, and
+ * ar_is_archive. Nothing is ever extracted: the test checks
  * that the temporary directory holds only what it wrote itself.
  */
 #include <stdarg.h>
@@ -36,7 +38,8 @@ struct wmember {
 	const char *name;
 	const char *data;       /* NULL: size zero bytes */
 	size_t size;
-	int type;               /* 0 regular, 'l' symlink, 'h' hard link, 'd' directory */
+	int type;               /* 0 regular, 'l' symlink, 'h' hard link, 'd' directory,
+				 * 'c' character device, 'p' fifo */
 	const char *link;
 };
 
@@ -199,6 +202,16 @@ static void write_archive(const char *path, int fmt, const struct wmember *m, si
 		case 'd':
 			archive_entry_set_filetype(e, AE_IFDIR);
 			archive_entry_set_perm(e, 0755);
+			archive_entry_set_size(e, 0);
+			break;
+		case 'c':
+			archive_entry_set_filetype(e, AE_IFCHR);
+			archive_entry_set_rdevmajor(e, 1);
+			archive_entry_set_rdevminor(e, 5);
+			archive_entry_set_size(e, 0);
+			break;
+		case 'p':
+			archive_entry_set_filetype(e, AE_IFIFO);
 			archive_entry_set_size(e, 0);
 			break;
 		default:
@@ -405,6 +418,8 @@ static void test_unsafe_names_and_links(void **state)
 		{ "link", NULL, 0, 'l', "/etc/passwd" },
 		{ "hard", NULL, 0, 'h', "ok1" },
 		{ "..dots/..x", "fine", 4, 0, NULL },
+		{ "dev/zero", NULL, 0, 'c', NULL },
+		{ "fifo", NULL, 0, 'p', NULL },
 		{ "ok2", "2", 1, 0, NULL },
 	};
 	struct coll c = { .keep_data = 1 };
@@ -413,19 +428,22 @@ static void test_unsafe_names_and_links(void **state)
 	struct stat st;
 
 	(void)state;
-	write_archive(tpath("evil.tar"), F_TAR, m, 8);
+	write_archive(tpath("evil.tar"), F_TAR, m, 10);
 	assert_int_equal(walk(tpath("evil.tar"), &c, 0, 0, &res), 0);
 	assert_int_equal(c.n, 3);
 	assert_string_equal(c.m[0].name, "ok1");
 	assert_string_equal(c.m[1].name, "..dots/..x");
 	assert_string_equal(c.m[2].name, "ok2");
-	assert_int_equal(res.skipped, 5);
-	assert_int_equal(c.nnotes, 5);
+	assert_int_equal(res.skipped, 7);
+	assert_int_equal(c.nnotes, 7);
 	assert_non_null(find_note(&c, "../evil", "unsafe"));
 	assert_non_null(find_note(&c, "/abs", "unsafe"));
 	assert_non_null(find_note(&c, "a/../../b", "unsafe"));
-	assert_non_null(find_note(&c, "link", "not a regular file"));
-	assert_non_null(find_note(&c, "hard", "not a regular file"));
+	/* each note says what the member is */
+	assert_non_null(find_note(&c, "link", "not a regular file (symbolic link to '/etc/passwd')"));
+	assert_non_null(find_note(&c, "hard", "not a regular file (hard link to 'ok1')"));
+	assert_non_null(find_note(&c, "dev/zero", "not a regular file (character device)"));
+	assert_non_null(find_note(&c, "fifo", "not a regular file (fifo)"));
 	nt = find_note(&c, "../evil", "unsafe");
 	assert_true(nt->offset > 0);
 	/* and nothing was written anywhere */
@@ -661,6 +679,8 @@ static void test_bomb(void **state)
 	assert_int_equal(walk(tpath("bomb.tar.zst"), &c, 0, 0, &res), -1);
 	assert_non_null(strstr(res.error, "decompression bomb"));
 	assert_non_null(strstr(res.error, "bomb:"));   /* names the member */
+	assert_int_equal(res.hostile, 1);
+	assert_int_equal(res.truncated, 0);
 	assert_int_equal(c.n, 1);
 	assert_string_equal(c.m[0].name, "first");
 	assert_null(find(&c, "bomb"));
@@ -671,6 +691,107 @@ static void test_bomb(void **state)
 	assert_int_equal(c.n, 3);
 	assert_int_equal(c.m[1].size, 200u << 20);
 	coll_free(&c);
+}
+
+/* A ustar header for name whose size field is GNU base-256 (0x80, then
+ * the size big-endian): how GNU tar writes sizes of 8 GiB and more. */
+static void gnu_huge_header(unsigned char h[512], const char *name, uint64_t size)
+{
+	unsigned sum = 0;
+	int i;
+
+	memset(h, 0, 512);
+	memcpy(h, name, strlen(name));
+	memcpy(h + 100, "0000644", 7);
+	memcpy(h + 108, "0000000", 7);
+	memcpy(h + 116, "0000000", 7);
+	h[124] = 0x80;
+	for (i = 0; i < 8; i++)
+		h[135 - i] = (unsigned char)(size >> (8 * i));
+	memcpy(h + 136, "14750531400", 11);
+	memset(h + 148, ' ', 8);
+	h[156] = '0';
+	memcpy(h + 257, "ustar", 6);
+	memcpy(h + 263, "00", 2);
+	for (i = 0; i < 512; i++)
+		sum += h[i];
+	snprintf((char *)h + 148, 8, "%06o", sum);
+	h[155] = ' ';
+}
+
+/* A header claiming 2^60 bytes is skipped without allocating them, and the
+ * walk ends at the archive's end, truncated; the member is named with the
+ * size it claims. */
+static void test_huge_claim(void **state)
+{
+	const struct wmember m[] = { { "first", "1", 1, 0, NULL } };
+	unsigned char h[512], pad[1024];
+	struct coll c = { 0 };
+	struct ar_result res;
+	FILE *f;
+
+	(void)state;
+	write_archive(tpath("claim.tar"), F_TAR, m, 1);
+	/* keep "first", drop the end blocks, add the huge header and a block */
+	assert_int_equal(truncate(tpath("claim.tar"), 1024), 0);
+	gnu_huge_header(h, "huge", (uint64_t)1 << 60);
+	memset(pad, 'x', sizeof(pad));
+	f = fopen(tpath("claim.tar"), "ab");
+	assert_non_null(f);
+	assert_int_equal(fwrite(h, 1, 512, f), 512);
+	assert_int_equal(fwrite(pad, 1, sizeof(pad), f), sizeof(pad));
+	fclose(f);
+	assert_int_equal(walk(tpath("claim.tar"), &c, 0, 0, &res), -1);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.m[0].name, "first");
+	assert_int_equal(res.skipped, 1);
+	assert_non_null(find_note(&c, "huge", "claims 1152921504606846976 bytes"));
+	assert_int_equal(res.truncated, 1);
+	assert_int_equal(res.hostile, 0);
+	coll_free(&c);
+}
+
+/* A member too big to keep is still read past, through the bomb ratio: 1
+ * GiB of zeros under a header claiming 100 GiB (frames of zeros repeated:
+ * concatenated zstd frames are one stream) is stopped within the first
+ * few hundred MiB, as a bomb, not a cut. */
+static void test_skipped_bomb(void **state)
+{
+	enum { CHUNK = 1 << 20 };
+	const char *path = tpath("skipbomb.tar.zst");
+	unsigned char h[512];
+	char *zeros = calloc(1, CHUNK), *z;
+	size_t cap = ZSTD_compressBound(CHUNK), zn, i;
+	struct coll c = { 0 };
+	struct ar_result res;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(zeros);
+	z = malloc(cap);
+	assert_non_null(z);
+	gnu_huge_header(h, "zeros", (uint64_t)100 << 30);
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	zn = ZSTD_compress(z, cap, h, sizeof(h), 1);
+	assert_false(ZSTD_isError(zn));
+	assert_int_equal(fwrite(z, 1, zn, f), zn);
+	zn = ZSTD_compress(z, cap, zeros, CHUNK, 19);
+	assert_false(ZSTD_isError(zn));
+	for (i = 0; i < 1024; i++)      /* 1 GiB out, a few hundred KB in */
+		assert_int_equal(fwrite(z, 1, zn, f), zn);
+	fclose(f);
+	assert_int_equal(walk(path, &c, 0, 0, &res), -1);
+	assert_int_equal(c.n, 0);
+	assert_int_equal(res.skipped, 1);
+	assert_non_null(find_note(&c, "zeros", "claims 107374182400 bytes"));
+	assert_non_null(strstr(res.error, "decompression bomb"));
+	assert_non_null(strstr(res.error, "zeros:"));
+	assert_int_equal(res.hostile, 1);
+	assert_int_equal(res.truncated, 0);
+	coll_free(&c);
+	free(z);
+	free(zeros);
 }
 
 static void test_callback_stops(void **state)
@@ -731,6 +852,8 @@ int main(void)
 		cmocka_unit_test(test_truncated_frames),
 		cmocka_unit_test(test_member_max),
 		cmocka_unit_test(test_bomb),
+		cmocka_unit_test(test_huge_claim),
+		cmocka_unit_test(test_skipped_bomb),
 		cmocka_unit_test(test_callback_stops),
 		cmocka_unit_test(test_not_archives),
 	};

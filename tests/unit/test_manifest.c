@@ -62,7 +62,18 @@ static void t_reject(void **state)
 	static const char other[] = "{\"format\":\"x\",\"format_version\":1}";
 	static const char noversion[] = "{\"format\":\"sockmortem-bundle\"}";
 	static const char broken[] = "{\"format\":\"sockmortem-bundle\",";
+	/* versions no sockmortem wrote, or not integers */
+	static const char *const badver[] = {
+		"{\"format\":\"sockmortem-bundle\",\"format_version\":0}",
+		"{\"format\":\"sockmortem-bundle\",\"format_version\":-1}",
+		"{\"format\":\"sockmortem-bundle\",\"format_version\":-9223372036854775808}",
+		"{\"format\":\"sockmortem-bundle\",\"format_version\":1.5}",
+		"{\"format\":\"sockmortem-bundle\",\"format_version\":\"1\"}",
+		"{\"format\":\"sockmortem-bundle\",\"format_version\":1e30}",
+	};
+	static const char huge[] = "{\"format\":\"sockmortem-bundle\",\"format_version\":9223372036854775807}";
 	struct manifest m;
+	size_t i;
 
 	assert_int_equal(manifest_parse(*state, future, sizeof(future) - 1, &m), MANIFEST_TOO_NEW);
 	assert_int_equal(m.format_version, 7);
@@ -74,6 +85,13 @@ static void t_reject(void **state)
 	assert_int_equal(manifest_parse(*state, broken, sizeof(broken) - 1, &m), MANIFEST_NOT_OURS);
 	manifest_free(&m);
 	assert_int_equal(manifest_parse(*state, "", 0, &m), MANIFEST_NOT_OURS);
+	manifest_free(&m);
+	for (i = 0; i < sizeof(badver) / sizeof(badver[0]); i++) {
+		assert_int_equal(manifest_parse(*state, badver[i], strlen(badver[i]), &m), MANIFEST_NOT_OURS);
+		manifest_free(&m);
+	}
+	assert_int_equal(manifest_parse(*state, huge, sizeof(huge) - 1, &m), MANIFEST_TOO_NEW);
+	assert_int_equal(m.format_version, INT64_MAX);
 	manifest_free(&m);
 }
 
