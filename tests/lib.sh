@@ -1,6 +1,35 @@
 # Shared helpers for integration scripts (sourced).
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "skip: $*"; exit 77; }
+# need_exec VAR...: each environment variable must name an executable.
+need_exec() {
+	for v in "$@"; do
+		eval "x=\${$v:-}"
+		[ -n "$x" ] && [ -x "$x" ] || fail "$v is not an executable: '$x'"
+	done
+}
+# need_helper NAME: $helper is $SM_HELPERS/NAME (make check-build builds it).
+need_helper() {
+	helper="${SM_HELPERS:-}/$1"
+	[ -x "$helper" ] || fail "helper '$helper' missing (make check-build builds it)"
+}
+# work_dir NAME: $tmp, a fresh directory. At exit every pid in $pids is
+# killed (with $kill_sig if set, e.g. -9) and reaped, then the script's
+# at_exit runs if it defined one, then $tmp goes.
+work_dir() {
+	tmp=$(mktemp -d "/tmp/sm-$1.XXXXXX") || fail "mktemp"
+	pids=""
+	trap work_dir_cleanup EXIT
+	trap 'exit 1' INT TERM HUP
+}
+work_dir_cleanup() {
+	for p in $pids; do
+		kill ${kill_sig:-} "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	if command -v at_exit >/dev/null 2>&1; then at_exit; fi
+	rm -rf "$tmp"
+}
 # Waits (up to 10 s) for a file to have content.
 wait_file() {
 	i=0

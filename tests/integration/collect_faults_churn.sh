@@ -22,24 +22,12 @@
 set -u
 . "$SM_ROOT/tests/lib.sh"
 
-[ -n "${SM_COLLECT:-}" ] && [ -x "$SM_COLLECT" ] || fail "SM_COLLECT is not an executable: '${SM_COLLECT:-}'"
-[ -n "${SM_ANALYZE:-}" ] && [ -x "$SM_ANALYZE" ] || fail "SM_ANALYZE is not an executable: '${SM_ANALYZE:-}'"
-helper="${SM_HELPERS:-}/pidchurn"
-[ -x "$helper" ] || fail "helper '$helper' missing (make check-build builds it)"
+need_exec SM_COLLECT SM_ANALYZE
+need_helper pidchurn
 tar --help 2>/dev/null | grep -q -- '--zstd' || skip "tar has no --zstd"
 
-tmp=$(mktemp -d /tmp/sm-fchurn.XXXXXX) || fail "mktemp"
-upid=""
-cleanup() {
-	if [ -n "$upid" ]; then
-		# --kill-child: the namespace and all in it go with unshare
-		kill -9 "$upid" 2>/dev/null
-		wait "$upid" 2>/dev/null
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
+work_dir fchurn
+kill_sig=-9   # unshare --kill-child: the namespace and all in it go with it
 tab=$(printf '\t')
 
 mkdir "$tmp/tags" || fail "mkdir"
@@ -60,9 +48,9 @@ else
 	echo "no pid namespace of our own (needs root and unshare): pids are reused only by chance"
 	sh -c "$run" sh "$helper" "$tmp" "$SM_COLLECT" &
 fi
-upid=$!
-wait "$upid"
-upid=""
+pids=$!
+wait "$pids"
+pids=""
 [ -s "$tmp/collect.rc" ] || fail "the collector did not finish: $(cat "$tmp/collect.err" "$tmp/churn.out" 2>/dev/null)"
 rc=$(cat "$tmp/collect.rc")
 [ "$rc" -eq 0 ] || { cat "$tmp/collect.err" >&2; fail "collector exited $rc"; }

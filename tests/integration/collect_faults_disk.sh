@@ -17,18 +17,12 @@
 set -u
 . "$SM_ROOT/tests/lib.sh"
 
-[ -n "${SM_COLLECT:-}" ] && [ -x "$SM_COLLECT" ] || fail "SM_COLLECT is not an executable: '${SM_COLLECT:-}'"
-[ -n "${SM_ANALYZE:-}" ] && [ -x "$SM_ANALYZE" ] || fail "SM_ANALYZE is not an executable: '${SM_ANALYZE:-}'"
+need_exec SM_COLLECT SM_ANALYZE
 command -v zstd >/dev/null 2>&1 || skip "no zstd"
 
-tmp=$(mktemp -d /tmp/sm-fdisk.XXXXXX) || fail "mktemp"
+work_dir fdisk
 mnt=""
-cleanup() {
-	[ -z "$mnt" ] || umount "$mnt" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
+at_exit() { [ -z "$mnt" ] || umount "$mnt" 2>/dev/null; }
 
 # full_disk NAME FILE ERRTEXT: checks a run that ended on a full disk (its
 # exit status in $rc, its stderr in $tmp/NAME.err).

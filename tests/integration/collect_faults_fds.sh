@@ -22,23 +22,11 @@
 set -u
 . "$SM_ROOT/tests/lib.sh"
 
-[ -n "${SM_COLLECT:-}" ] && [ -x "$SM_COLLECT" ] || fail "SM_COLLECT is not an executable: '${SM_COLLECT:-}'"
-[ -n "${SM_ANALYZE:-}" ] && [ -x "$SM_ANALYZE" ] || fail "SM_ANALYZE is not an executable: '${SM_ANALYZE:-}'"
-helper="${SM_HELPERS:-}/fdhog"
-[ -x "$helper" ] || fail "helper '$helper' missing (make check-build builds it)"
+need_exec SM_COLLECT SM_ANALYZE
+need_helper fdhog
 tar --help 2>/dev/null | grep -q -- '--zstd' || skip "tar has no --zstd"
 
-tmp=$(mktemp -d /tmp/sm-ffds.XXXXXX) || fail "mktemp"
-hpids=""
-cleanup() {
-	for p in $hpids; do
-		kill "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
+work_dir ffds
 want=${SM_FDS:-100000}   # SM_FDS=N: another count (e.g. what one process may hold here)
 
 # start_hog N NAME: starts fdhog N; sets HOG_PID and HOG_FDS (its fd count)
@@ -46,7 +34,7 @@ start_hog() {
 	rm -f "$tmp/$2.out"   # (the redirection below may come after our first look)
 	"$helper" "$1" >"$tmp/$2.out" 2>&1 &
 	HOG_PID=$!
-	hpids="$hpids $HOG_PID"
+	pids="$pids $HOG_PID"
 	i=0
 	until grep -q '^[A-Z]' "$tmp/$2.out" 2>/dev/null; do
 		kill -0 "$HOG_PID" 2>/dev/null || break
@@ -73,7 +61,7 @@ fi
 if [ "$mode" = spread ]; then
 	nhogs=$(((want + per - 1) / per))
 	n=$(((want + nhogs - 1) / nhogs))
-	hpids="" k=0
+	pids="" k=0
 	while [ "$k" -lt "$nhogs" ]; do
 		k=$((k + 1))
 		start_hog "$n" "hog$k"

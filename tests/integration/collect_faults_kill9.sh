@@ -20,21 +20,11 @@
 set -u
 . "$SM_ROOT/tests/lib.sh"
 
-[ -n "${SM_COLLECT:-}" ] && [ -x "$SM_COLLECT" ] || fail "SM_COLLECT is not an executable: '${SM_COLLECT:-}'"
-[ -n "${SM_ANALYZE:-}" ] && [ -x "$SM_ANALYZE" ] || fail "SM_ANALYZE is not an executable: '${SM_ANALYZE:-}'"
+need_exec SM_COLLECT SM_ANALYZE
 command -v zstd >/dev/null 2>&1 || skip "no zstd"
 
-tmp=$(mktemp -d /tmp/sm-fkill.XXXXXX) || fail "mktemp"
-cpid=""
-cleanup() {
-	if [ -n "$cpid" ]; then
-		kill -9 "$cpid" 2>/dev/null
-		wait "$cpid" 2>/dev/null
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
+work_dir fkill
+kill_sig=-9
 
 seed=${SM_SEED:-$(date +%s)}
 echo "seed $seed (SM_SEED=$seed repeats these delays)"
@@ -44,12 +34,12 @@ for d in $delays; do
 	run=$((run + 1))
 	b="$tmp/k$run.tar.zst"
 	"$SM_COLLECT" -q -o "$b" -i 0.05 --with-tools --tools-every 3 --tool-timeout 5s 2>"$tmp/k$run.err" &
-	cpid=$!
+	pids=$!
 	[ "$d" = 0 ] || sleep "$d"
-	kill -9 "$cpid"
-	wait "$cpid"
+	kill -9 "$pids"
+	wait "$pids"
 	rc=$?
-	cpid=""
+	pids=""
 	[ "$rc" -eq 137 ] || { cat "$tmp/k$run.err" >&2; fail "run $run: collector killed after ${d}s exited $rc"; }
 	bundle_finished "$b" "$tmp/x$run"
 	size=$(stat -c '%s bytes' "$b" 2>/dev/null || echo "no file")

@@ -22,17 +22,7 @@ command -v python3 >/dev/null 2>&1 || skip "no python3 for the fake pprof endpoi
 command -v jq >/dev/null 2>&1 || skip "no jq"
 tar --help 2>/dev/null | grep -q -- '--zstd' || skip "tar has no --zstd"
 
-tmp=$(mktemp -d /tmp/sm-pprof-faults.XXXXXX) || fail "mktemp"
-pids=""
-cleanup() {
-	for p in $pids; do
-		kill "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
+work_dir pprof-faults
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
