@@ -245,17 +245,13 @@ static void lsof_warn(struct lsof_ctx *c, const char *msg)
 }
 
 /* Copy into the aux area; NULL when full (it is sized so it never is). */
-static char *lsof_aux_put(struct lsof_ctx *c, const char *s, size_t n)
+static const char *lsof_aux_put(struct lsof_ctx *c, const char *s, size_t n)
 {
-	char *dst;
+	struct sm_arena a = { c->aux, sizeof(c->aux), c->aux_used };
+	const char *d = sm_arena_dup(&a, s, n);
 
-	if (n + 1 > sizeof(c->aux) - c->aux_used)
-		return NULL;
-	dst = c->aux + c->aux_used;
-	memcpy(dst, s, n);
-	dst[n] = '\0';
-	c->aux_used += n + 1;
-	return dst;
+	c->aux_used = a.used;
+	return d;
 }
 
 static struct lsof_str lsof_tok_str(struct lsof_ctx *c, size_t k)
