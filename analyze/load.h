@@ -42,9 +42,10 @@ int load_bundle(struct load *ld, const char *path, const char *sha256);
 int load_loose(struct load *ld, const char *path, const char *data, size_t len,
 	       int64_t mtime_ns, const char *sha256);
 
-/* load_dump.c: a Go goroutine dump; -1 database error, -2 unreadable dump. */
+/* load_dump.c: a Go goroutine dump; -1 database error, -2 unreadable dump.
+ * cut: the collector stopped reading it at its size cap (--pprof-max). */
 int load_dump(struct load *ld, const char *path, enum sm_format f, const char *data, size_t len,
-	      int64_t pid, int64_t wall_ns, uint64_t *goroutines);
+	      int64_t pid, int64_t wall_ns, int cut, uint64_t *goroutines);
 
 /* load_files.c: a regular file loaded before with the same real path,
  * size and mtime (counted as a duplicate)? And: remember path once it

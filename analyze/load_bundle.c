@@ -464,20 +464,22 @@ static int is_pprof_index(const char *name)
  * round's fetches that the collector appended after the last meta.json.
  * An entry names its dump's member (a name repeats as <what>.2.txt when
  * two rounds ended between two writes); bundles before that are matched
- * by what and pid.
+ * by what and pid. *cut: the collector stopped at its size cap.
  */
 static int64_t pprof_fetch_time(struct bundle_state *b, size_t dump, const char *member, const char *what,
-				int64_t pid)
+				int64_t pid, int *cut)
 {
 	const struct bmember *idx = NULL;
 	sqlite3_stmt *st = NULL;
 	int64_t t = SM_NONE;
 	size_t i;
 
+	*cut = 0;
 	for (i = dump + 1; i < b->nm && !idx; i++)
 		if (is_pprof_index(b->m[i].name))
 			idx = &b->m[i];
-	if (!idx || sqlite3_prepare_v2(b->ld->db, "SELECT json_extract(value, '$.ended.wall_ns') FROM json_each(?)"
+	if (!idx || sqlite3_prepare_v2(b->ld->db, "SELECT json_extract(value, '$.ended.wall_ns'),"
+				       " json_extract(value, '$.outcome') = 'truncated' FROM json_each(?)"
 				       " WHERE json_valid(?1) AND (json_extract(value, '$.member') = ?2 OR"
 				       " (json_extract(value, '$.member') IS NULL AND json_extract(value, '$.what') = ?3"
 				       " AND json_extract(value, '$.pid') = ?4)) ORDER BY json_extract(value, '$.member')"
@@ -487,8 +489,11 @@ static int64_t pprof_fetch_time(struct bundle_state *b, size_t dump, const char 
 	sqlite3_bind_text(st, 2, member, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, what, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, pid);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_INTEGER)
-		t = sqlite3_column_int64(st, 0);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 0) == SQLITE_INTEGER)
+			t = sqlite3_column_int64(st, 0);
+		*cut = sqlite3_column_int(st, 1);
+	}
 	sqlite3_finalize(st);
 	return t;
 }
@@ -536,7 +541,7 @@ static int bsnap_pprof(struct bundle_state *b, const char *prefix, int64_t snap_
 		uint64_t pid;
 		int64_t t;
 		size_t wl;
-		int r;
+		int r, cut;
 
 		if (strncmp(m->name, "pprof/", 6) || !(slash = strchr(m->name + 6, '/')) ||
 		    num_u64(m->name + 6, (size_t)(slash - m->name - 6), 10, &pid) < 0)
@@ -548,9 +553,9 @@ static int bsnap_pprof(struct bundle_state *b, const char *prefix, int64_t snap_
 		memcpy(what, file, wl - 4);
 		what[wl - 4] = '\0';
 		snprintf(path, sizeof(path), "%s/%s", prefix, m->name);
-		t = pprof_fetch_time(b, i, path, what, (int64_t)pid);
+		t = pprof_fetch_time(b, i, path, what, (int64_t)pid, &cut);
 		r = load_dump(b->ld, path, strstr(what, "debug2") ? FMT_GOROUTINE : FMT_GOROUTINE_DEBUG1,
-			      m->data, m->size, (int64_t)pid, t != SM_NONE ? t : snap_wall, NULL);
+			      m->data, m->size, (int64_t)pid, t != SM_NONE ? t : snap_wall, cut, NULL);
 		if (r == -1)
 			return -1;
 	}
@@ -569,7 +574,7 @@ static int bundle_attachment(struct bundle_state *b, const struct ar_member *m)
 		bskip(b, BSKIP_KEPT, m->name, "attached file kept in the bundle, not analysed");
 		return 0;
 	}
-	return load_dump(b->ld, m->name, f, m->data, m->size, SM_NONE, m->mtime * 1000000000, NULL) == -1 ? -1 : 0;
+	return load_dump(b->ld, m->name, f, m->data, m->size, SM_NONE, m->mtime * 1000000000, 0, NULL) == -1 ? -1 : 0;
 }
 
 /*

@@ -53,7 +53,7 @@ static void dump_warn(void *ctx, uint64_t line, const char *msg)
 }
 
 int load_dump(struct load *ld, const char *path, enum sm_format f, const char *data, size_t len,
-	      int64_t pid, int64_t wall_ns, uint64_t *goroutines)
+	      int64_t pid, int64_t wall_ns, int cut, uint64_t *goroutines)
 {
 	struct dump_sink ds;
 	struct sm_sink sink = { .counter = dump_counter, .warn = dump_warn, .goroutine = dump_goroutine };
@@ -83,7 +83,7 @@ int load_dump(struct load *ld, const char *path, enum sm_format f, const char *d
 		r = parse_pprof_proto(data, len, &sink);
 	else
 		r = parse_goroutine_text(data, len, &sink);
-	if (ds.failed || ingest_dump_end(ld->ing, ds.dump_id, ds.total, ds.truncated) < 0)
+	if (ds.failed || ingest_dump_end(ld->ing, ds.dump_id, ds.total, ds.truncated || cut) < 0)
 		return -1;
 	if (r < 0 && !ds.rows) {
 		fprintf(ld->msg, "sockmortem: '%s': not a readable Go goroutine dump (%llu problems, see load_notes)\n",

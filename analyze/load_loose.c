@@ -84,7 +84,7 @@ int load_loose(struct load *ld, const char *path, const char *data, size_t len,
 		goto dberr;
 	if (format_is_dump(f)) {
 		uint64_t n = 0;
-		r = load_dump(ld, path, f, data, len, SM_NONE, sn.wall_ns, &n);
+		r = load_dump(ld, path, f, data, len, SM_NONE, sn.wall_ns, 0, &n);
 		if (r == -2) {
 			load_rollback(ld);
 			ld->rep.failed++;

@@ -10,7 +10,9 @@
 #    appended to it and loaded; the hung one is recorded as a timeout; the
 #    run takes its duration plus about one timeout.
 # b. an endpoint that streams 1 GiB: each body is cut at --pprof-max and
-#    recorded as truncated; the collector's peak RSS stays far below that.
+#    recorded as truncated, and the loaded dumps are marked truncated (a
+#    dumps_truncated gap in the report); the collector's peak RSS stays
+#    far below that.
 # c. SIGTERM during a hung fetch: the collector exits 0 within 2 s, with
 #    end.json reason "signal"; tar and the analyzer read the bundle.
 #
@@ -120,7 +122,13 @@ big=$(find "$tmp/b/snap" -path '*/pprof/*' -name '*.txt' -size +1024k | head -n 
 stored=$(find "$tmp/b/snap" -path '*/pprof/*' -name '*.txt' -size 1024k | wc -l)
 [ "$stored" -ge 3 ] || fail "only $stored dumps cut at exactly 1 MiB"
 "$SM_ANALYZE" load "$b" -o "$tmp/b.db" -q 2>/dev/null || fail "the analyzer cannot load the bundle"
-echo "ok b: $ntrunc fetches truncated at 1 MiB, peak RSS $hwm kB"
+# each cut dump is known as cut in the database, and the report says so
+ncut=$("$SM_ANALYZE" query "$tmp/b.db" "SELECT count(*) FROM dumps WHERE truncated" --csv | tail -n 1)
+[ "$ncut" -ge "$stored" ] || fail "only $ncut of the $stored cut dumps marked truncated in the database"
+"$SM_ANALYZE" report "$tmp/b.db" --format json -o "$tmp/b.json" 2>/dev/null
+jq -e '[.gaps[] | select(.kind == "dumps_truncated")] | length == 1' "$tmp/b.json" >/dev/null ||
+	fail "the report has no dumps_truncated gap"
+echo "ok b: $ntrunc fetches truncated at 1 MiB ($ncut dumps marked truncated), peak RSS $hwm kB"
 
 # --- c. SIGTERM during a hung fetch -------------------------------------------
 b="$tmp/c.tar.zst"
