@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "termsafe.h"
 
 const struct sm_cmd *const cmd_table[] = {
 	&cmd_load, &cmd_info, &cmd_query, &cmd_sockets, &cmd_stacks, &cmd_trend, &cmd_timeline, &cmd_conns, &cmd_report, &cmd_export, NULL,
@@ -50,7 +51,19 @@ int main(int argc, char **argv)
 	for (i = 0; cmd_table[i]; i++) {
 		if (strcmp(argv[1], cmd_table[i]->name))
 			continue;
+		/* Messages quote member names from strangers' archives, and a
+		 * table on a terminal prints what those archives held; a pipe or
+		 * a file gets the bytes as they are. */
+		ctx.err = termsafe_open(stderr, _IONBF);
+		if (!ctx.err)
+			ctx.err = stderr;
+		if (ctx.out_tty && (ctx.out = termsafe_open(stdout, _IOLBF)) == NULL)
+			ctx.out = stdout;
 		r = cmd_table[i]->run(&ctx, argc - 1, argv + 1);
+		if (ctx.err != stderr)
+			fclose(ctx.err);
+		if (ctx.out != stdout && fclose(ctx.out) != 0)
+			r = CMD_FAILED;
 		/* A full disk behind stdout must not pass for success (git does this). */
 		if (fflush(stdout) != 0 || ferror(stdout)) {
 			fprintf(stderr, "sockmortem: error writing output\n");

@@ -126,7 +126,12 @@ for want in "manifest.json: not a regular file (symbolic link to '/etc/passwd')"
 	grep -qF "links.tar.zst: $want" "$T/err" || fail "links: no note '$want': $(cat "$T/err")"
 done
 expect "links: the rest loads as the recording" "$(qv "$W/l.db" "$SIG")" "$BASE"
-expect "links: notes in the database" "$(qv "$W/l.db" "SELECT count(*) FROM load_notes WHERE message LIKE 'not a regular file%'")" 5
+expect "links: notes in the database" "$(qv "$W/l.db" "SELECT count(*) FROM load_notes WHERE message LIKE 'not a regular file%'")" 6
+# names holding terminal escapes reach the terminal escaped
+esc=$(printf '\033')
+grep -q "$esc" "$T/err" && fail "links: a raw ESC reached stderr"
+grep -qF 'snap/000001/\x1b]0;owned\x07: not a regular file (symbolic link to '"'"'/etc/\x1b[2J'"'"')' "$T/err" ||
+	fail "links: the escaped name is not in the message: $(cat "$T/err")"
 expect "links: nothing of /etc/passwd read" "$(qv "$W/l.db" "SELECT count(*) FROM load_notes WHERE message LIKE '%root:%'")" 0
 [ -e "$W/outside" ] || [ -e "$W/run/outside" ] && fail "links: ../../outside was created"
 

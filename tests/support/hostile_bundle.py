@@ -94,6 +94,8 @@ def case_links(ms, w, _arg):
         special("snap/000001/dev/zero", tarfile.CHRTYPE, major=1, minor=5),
         special("snap/000001/dev/sda", tarfile.BLKTYPE, major=8, minor=0),
         special("snap/000001/fifo", tarfile.FIFOTYPE),
+        # escape sequences that would retitle and clear a terminal
+        special("snap/000001/\x1b]0;owned\x07", tarfile.SYMTYPE, "/etc/\x1b[2J"),
     ]
     w.add(special("manifest.json", tarfile.SYMTYPE, "/etc/passwd"))
     for ti, data in ms:
