@@ -11,13 +11,12 @@
 #     collector's own net tables and fd list are there. Run last: where it
 #     is not possible the script exits 77 after (a) and (c) passed.
 #
-# Environment: SM_COLLECT. Exit: 0 pass, 77 skip, else fail.
+# Environment: SM_COLLECT, SM_ROOT. Exit: 0 pass, 77 skip, else fail.
 set -u
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-skip() { echo "SKIP: $*"; exit 77; }
+. "$SM_ROOT/tests/lib.sh"
 
-[ -n "${SM_COLLECT:-}" ] && [ -x "$SM_COLLECT" ] || fail "SM_COLLECT is not an executable: '${SM_COLLECT:-}'"
+need_exec SM_COLLECT
 tar --help 2>/dev/null | grep -q -- '--zstd' || skip "tar has no --zstd"
 
 tmp=$(mktemp -d /tmp/sm-edges.XXXXXX) || fail "mktemp"

@@ -18,7 +18,7 @@
 set -u
 . "$SM_ROOT/tests/lib.sh"
 
-[ -n "${SM_COLLECT:-}" ] && [ -x "$SM_COLLECT" ] || fail "SM_COLLECT is not an executable: '${SM_COLLECT:-}'"
+need_exec SM_COLLECT
 command -v zstd >/dev/null 2>&1 || skip "no zstd"
 tar --help 2>/dev/null | grep -q -- '--zstd' || skip "tar has no --zstd"
 

@@ -8,13 +8,12 @@
 # at its listed size. Only the last snapshot may be marked "cut" (the cap
 # hit in its middle, e.g. on a host whose single snapshot is over 64K).
 #
-# Environment: SM_COLLECT. Exit: 0 pass, 77 skip, else fail.
+# Environment: SM_COLLECT, SM_ROOT. Exit: 0 pass, 77 skip, else fail.
 set -u
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-skip() { echo "SKIP: $*"; exit 77; }
+. "$SM_ROOT/tests/lib.sh"
 
-[ -n "${SM_COLLECT:-}" ] && [ -x "$SM_COLLECT" ] || fail "SM_COLLECT is not an executable: '${SM_COLLECT:-}'"
+need_exec SM_COLLECT
 command -v zstd >/dev/null 2>&1 || skip "no zstd"
 tar --help 2>/dev/null | grep -q -- '--zstd' || skip "tar has no --zstd"
 

@@ -8,14 +8,13 @@
 # meta.json per snapshot, end.json, the /proc/net rows with the right
 # states and inodes, and the per-process files.
 #
-# Environment: SM_COLLECT (collector), SM_HELPERS (helper programs).
+# Environment: SM_COLLECT (collector), SM_HELPERS (helper programs), SM_ROOT.
 # Exit: 0 pass, 77 skip, else fail.
 set -u
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-skip() { echo "SKIP: $*"; exit 77; }
+. "$SM_ROOT/tests/lib.sh"
 
-[ -n "${SM_COLLECT:-}" ] && [ -x "$SM_COLLECT" ] || fail "SM_COLLECT is not an executable: '${SM_COLLECT:-}'"
+need_exec SM_COLLECT
 helper="${SM_HELPERS:-}/sockstates"
 [ -x "$helper" ] || fail "helper '$helper' missing (make check-build builds it)"
 tar --help 2>/dev/null | grep -q -- '--zstd' || skip "tar has no --zstd"

@@ -12,14 +12,12 @@
 #
 # Needs root (packet capture): skipped (77) otherwise, or when the
 # collector says it may not capture. Environment: SM_COLLECT, SM_ANALYZE,
-# SM_HELPERS. Exit: 0 pass, 77 skip, else fail.
+# SM_HELPERS, SM_ROOT. Exit: 0 pass, 77 skip, else fail.
 set -u
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-skip() { echo "SKIP: $*"; exit 77; }
+. "$SM_ROOT/tests/lib.sh"
 
-[ -x "${SM_COLLECT:-}" ] || fail "SM_COLLECT is not an executable: '${SM_COLLECT:-}'"
-[ -x "${SM_ANALYZE:-}" ] || fail "SM_ANALYZE is not an executable: '${SM_ANALYZE:-}'"
+need_exec SM_COLLECT SM_ANALYZE
 helper="${SM_HELPERS:-}/closeorder"
 [ -x "$helper" ] || fail "helper '$helper' missing (make check-build builds it)"
 [ "$(id -u)" = 0 ] || skip "packet capture needs root"
