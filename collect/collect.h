@@ -84,6 +84,8 @@ struct snap_log {
 };
 
 void clock_now(struct clock_set *c);
+/* The monotonic clock in microseconds: deadlines and durations. */
+uint64_t clock_mono_us(void);
 void clock_json(struct strbuf *sb, const char *key, const struct clock_set *c, int first);
 
 void snap_log_error(struct snap_log *log, const char *path, int err, const char *detail);

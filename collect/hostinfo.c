@@ -34,6 +34,14 @@ static const char *const hostinfo_sysctls[] = {
 	"fs/nr_open",
 };
 
+uint64_t clock_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 void clock_now(struct clock_set *c)
 {
 	struct timespec ts;

@@ -12,15 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "collect.h"
 #include "numparse.h"
-
-static uint64_t http_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 int http_parse_url(const char *url, struct http_url *u)
 {
@@ -81,7 +74,7 @@ static int http_wait(int fd, short events, uint64_t deadline, volatile sig_atomi
 {
 	for (;;) {
 		struct pollfd pfd = { fd, events, 0 };
-		uint64_t now = http_now_us();
+		uint64_t now = clock_mono_us();
 		int slice, r;
 
 		if (abort_flag && *abort_flag)
@@ -170,7 +163,7 @@ int http_get(const struct http_url *u, const char *suffix, unsigned connect_ms, 
 	     size_t max_body, volatile sig_atomic_t *abort_flag, struct strbuf *body,
 	     struct http_result *res)
 {
-	uint64_t start = http_now_us(), deadline = start + (uint64_t)total_ms * 1000u;
+	uint64_t start = clock_mono_us(), deadline = start + (uint64_t)total_ms * 1000u;
 	uint64_t cdeadline = start + (uint64_t)connect_ms * 1000u;
 	struct strbuf req = STRBUF_INIT, raw = STRBUF_INIT;
 	int fd, r = -1;
@@ -217,7 +210,7 @@ int http_get(const struct http_url *u, const char *suffix, unsigned connect_ms, 
 out:
 	if (fd >= 0)
 		close(fd);
-	res->us = http_now_us() - start;
+	res->us = clock_mono_us() - start;
 	strbuf_release(&req);
 	strbuf_release(&raw);
 	return r;

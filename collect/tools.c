@@ -15,15 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "collect.h"
 #include "strbuf.h"
-
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 const char *tool_outcome_name(enum tool_outcome o)
 {
@@ -106,7 +99,7 @@ static void tool_pump(int fds[2], uint64_t deadline, volatile sig_atomic_t *stop
 
 	while (open_fds) {
 		struct pollfd pfd[2];
-		uint64_t now = mono_us();
+		uint64_t now = clock_mono_us();
 		int i, npoll = 0, idx[2];
 		uint64_t wait_ms;
 
@@ -157,7 +150,7 @@ void tool_run(char *const argv[], unsigned timeout_ms, volatile sig_atomic_t *st
 	      tool_sink_fn sink, void *ctx, struct tool_result *res)
 {
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, fds[2], status = 0, killed = 0;
-	uint64_t start = mono_us(), deadline = start + (uint64_t)timeout_ms * 1000u;
+	uint64_t start = clock_mono_us(), deadline = start + (uint64_t)timeout_ms * 1000u;
 	struct rusage ru;
 	pid_t pid, self = getpid();
 
@@ -195,7 +188,7 @@ void tool_run(char *const argv[], unsigned timeout_ms, volatile sig_atomic_t *st
 		}
 		if (stop && *stop)
 			killed = TOOL_STOPPED;
-		else if (mono_us() >= deadline)
+		else if (clock_mono_us() >= deadline)
 			killed = TOOL_TIMEOUT;
 		else
 			usleep(5000);
@@ -214,7 +207,7 @@ void tool_run(char *const argv[], unsigned timeout_ms, volatile sig_atomic_t *st
 			res->exit_status = WIFSIGNALED(status) ? WTERMSIG(status) : -1;
 		}
 	}
-	res->wall_us = mono_us() - start;
+	res->wall_us = clock_mono_us() - start;
 	return;
 failed:
 	if (outp[0] >= 0) { close(outp[0]); close(outp[1]); }
