@@ -229,9 +229,24 @@ static struct pprof_fetch *fetch_new(pid_t pid, const char *what)
 	return f;
 }
 
-static void fetch_one(struct pprof *p, struct pprof_target *t, struct pprof_fetch *f, const char *suffix)
+#define PPROF_DEBUG1 "/debug/pprof/goroutine?debug=1"
+
+static void fetch_url(struct pprof_fetch *f, const struct pprof_target *t, const char *suffix)
 {
 	snprintf(f->url, sizeof(f->url), "http://%s:%s%s%s", t->url.host, t->url.port, t->url.path, suffix);
+}
+
+/* A fetch not made: recorded with why, taking no time. */
+static void fetch_skip(struct pprof_fetch *f, const char *why)
+{
+	f->skipped = why;
+	clock_now(&f->t0);
+	f->t1 = f->t0;
+}
+
+static void fetch_one(struct pprof *p, struct pprof_target *t, struct pprof_fetch *f, const char *suffix)
+{
+	fetch_url(f, t, suffix);
 	clock_now(&f->t0);
 	http_get(&t->url, suffix, p->o.connect_ms, p->o.timeout_ms, p->o.max_body, &p->abort_flag,
 		 &f->body, &f->res);
@@ -277,20 +292,17 @@ static void pprof_round(struct pprof *p, struct pprof_target *t)
 	if (p->abort_flag)
 		return;
 	f = fetch_new(pid, "goroutine-debug1");
-	fetch_one(p, t, f, "/debug/pprof/goroutine?debug=1");
+	fetch_one(p, t, f, PPROF_DEBUG1);
 	total = f->res.status == 200 ? goroutine_total(&f->body) : -1;
 	f->total = total;
 	fetch_done(p, f);
 	if ((f->res.error[0] && !f->res.status) || p->abort_flag)
 		return;   /* unreachable, or stopping: no more timeouts */
 	f = fetch_new(pid, "goroutine-debug2");
-	if (total >= 0 && (uint64_t)total < p->o.debug2_max) {
+	if (total >= 0 && (uint64_t)total < p->o.debug2_max)
 		fetch_one(p, t, f, "/debug/pprof/goroutine?debug=2");
-	} else {
-		f->skipped = total < 0 ? "debug=1 gave no total" : "too many goroutines (--pprof-debug2-max)";
-		clock_now(&f->t0);
-		f->t1 = f->t0;
-	}
+	else
+		fetch_skip(f, total < 0 ? "debug=1 gave no total" : "too many goroutines (--pprof-debug2-max)");
 	fetch_done(p, f);
 	if (t->no_leak_profile || p->abort_flag)
 		return;
@@ -371,11 +383,8 @@ int pprof_request(struct pprof *p)
 		 * round is skipped, and said so in fetches.json. */
 		busy++;
 		f = fetch_new(t->last_pid, "goroutine-debug1");
-		snprintf(f->url, sizeof(f->url), "http://%s:%s%s/debug/pprof/goroutine?debug=1",
-			 t->url.host, t->url.port, t->url.path);
-		f->skipped = "the previous round is still running";
-		clock_now(&f->t0);
-		f->t1 = f->t0;
+		fetch_url(f, t, PPROF_DEBUG1);
+		fetch_skip(f, "the previous round is still running");
 		fetch_queue_locked(p, f);
 	}
 	pthread_cond_broadcast(&p->cond);
@@ -393,21 +402,13 @@ static int pprof_pending_locked(const struct pprof *p)
 	return 0;
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void pprof_wait_idle(struct pprof *p, unsigned timeout_ms, volatile sig_atomic_t *stop)
 {
-	int64_t deadline = mono_ms() + timeout_ms;
+	int64_t deadline = (int64_t)(clock_mono_us() / 1000) + timeout_ms;
 
 	pthread_mutex_lock(&p->lock);
 	while (pprof_pending_locked(p) && !p->abort_flag && !(stop && *stop)) {
-		int64_t now = mono_ms(), slice;
+		int64_t now = (int64_t)(clock_mono_us() / 1000), slice;
 		struct timespec ts;
 
 		if (now >= deadline)
