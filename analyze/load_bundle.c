@@ -19,6 +19,7 @@
  */
 #include "load.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,11 +91,15 @@ struct bundle_state {
 	struct load_pcap *pcap; /* capture segments (pcap/), NULL until one */
 };
 
-static void bnote(struct bundle_state *b, const char *member, const char *sev, const char *fmt, const char *arg)
+__attribute__((format(printf, 4, 5)))
+static void bnote(struct bundle_state *b, const char *member, const char *sev, const char *fmt, ...)
 {
-	char msg[512];
+	char msg[600];
+	va_list ap;
 
-	snprintf(msg, sizeof(msg), fmt, arg);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	if (b->started)
 		ingest_note(b->ld->ing, member, SM_NONE, sev, msg);
 	if (!strcmp(sev, "error") || (!b->ld->opt->quiet && !strcmp(sev, "warning")))
@@ -117,7 +122,6 @@ static void bskip(struct bundle_state *b, int kind, const char *member, const ch
 
 static void bskip_summary(struct bundle_state *b)
 {
-	char msg[400];
 	int i;
 
 	for (i = 0; i < BSKIP_KINDS; i++) {
@@ -125,9 +129,8 @@ static void bskip_summary(struct bundle_state *b)
 
 		if (k->n <= BUNDLE_NOTES_MAX)
 			continue;
-		snprintf(msg, sizeof(msg), "%llu %s in all, first: '%s' (only the first %d are listed)",
-			 (unsigned long long)k->n, bskip_what[i], k->first, BUNDLE_NOTES_MAX);
-		bnote(b, "(bundle)", bskip_sev[i], "%s", msg);
+		bnote(b, "(bundle)", bskip_sev[i], "%llu %s in all, first: '%s' (only the first %d are listed)",
+		      (unsigned long long)k->n, bskip_what[i], k->first, BUNDLE_NOTES_MAX);
 	}
 }
 
@@ -590,27 +593,24 @@ static int bsnap_out_of_time(struct bundle_state *b, const struct ingest_snapsho
 {
 	int by_mono = sn->mono_ns != SM_NONE && b->last_mono != SM_NONE;
 	int64_t now = by_mono ? sn->mono_ns : sn->wall_ns, before = by_mono ? b->last_mono : b->last_wall;
-	char msg[300];
+	const char *clock = by_mono ? "monotonic" : "wall";
 
 	if (!b->loaded || now == SM_NONE || before == SM_NONE)
 		return 0;
 	if (now > before) {
-		if (by_mono && sn->wall_ns != SM_NONE && b->last_wall != SM_NONE && sn->wall_ns <= b->last_wall) {
-			snprintf(msg, sizeof(msg), "the wall clock stepped back %.3f s since snapshot %lld (the "
-				 "monotonic clock did not): loaded; wall-clock durations across it are off",
-				 ((double)b->last_wall - (double)sn->wall_ns) / 1e9, (long long)b->last_seq);
-			bnote(b, prefix, "warning", "%s", msg);
-		}
+		if (by_mono && sn->wall_ns != SM_NONE && b->last_wall != SM_NONE && sn->wall_ns <= b->last_wall)
+			bnote(b, prefix, "warning", "the wall clock stepped back %.3f s since snapshot %lld (the "
+			      "monotonic clock did not): loaded; wall-clock durations across it are off",
+			      ((double)b->last_wall - (double)sn->wall_ns) / 1e9, (long long)b->last_seq);
 		return 0;
 	}
 	if (now == before)
-		snprintf(msg, sizeof(msg), "starts at the same time as snapshot %lld (%s clock): a duplicate, skipped",
-			 (long long)b->last_seq, by_mono ? "monotonic" : "wall");
+		bnote(b, prefix, "warning", "starts at the same time as snapshot %lld (%s clock): a duplicate, skipped",
+		      (long long)b->last_seq, clock);
 	else
-		snprintf(msg, sizeof(msg), "starts %.3f s before snapshot %lld, which precedes it (%s clock; an altered "
-			 "bundle): out of time order, skipped", ((double)before - (double)now) / 1e9,
-			 (long long)b->last_seq, by_mono ? "monotonic" : "wall");
-	bnote(b, prefix, "warning", "%s", msg);
+		bnote(b, prefix, "warning", "starts %.3f s before snapshot %lld, which precedes it (%s clock; an "
+		      "altered bundle): out of time order, skipped", ((double)before - (double)now) / 1e9,
+		      (long long)b->last_seq, clock);
 	b->refused++;
 	return 1;
 }
@@ -707,11 +707,8 @@ static int bsnap_wanted(const char *rest, int *known)
 /* Refuses the snapshot being buffered: too big to hold. */
 static void bsnap_refuse(struct bundle_state *b, int64_t seq, const char *member)
 {
-	char msg[300];
-
-	snprintf(msg, sizeof(msg), "snapshot %lld holds more than %zu members or %zu MiB: not loaded "
-		 "(the rest of it is skipped)", (long long)seq, BSNAP_MEMBERS_MAX, BSNAP_BYTES_MAX >> 20);
-	bnote(b, member, "error", "%s", msg);
+	bnote(b, member, "error", "snapshot %lld holds more than %zu members or %zu MiB: not loaded "
+	      "(the rest of it is skipped)", (long long)seq, BSNAP_MEMBERS_MAX, BSNAP_BYTES_MAX >> 20);
 	b->refused++;
 	b->hostile = 1;
 	b->skip_seq = seq;
@@ -867,15 +864,14 @@ int load_bundle(struct load *ld, const char *path, const char *sha256)
 	if (b.failed < 0 || !b.started)
 		goto fail;
 	if (rc < 0 && res.error[0]) {
-		char msg[600];
-		snprintf(msg, sizeof(msg), "%s (at compressed byte %llu; the last whole member: '%s')", res.error,
-			 (unsigned long long)res.offset, b.last_member);
 		/* A bomb is not a cut: the snapshots before it are kept, but the
 		 * load fails. */
 		if (res.hostile)
 			b.hostile = 1;
 		bnote(&b, "(archive)", res.hostile ? "error" : "warning",
-		      res.hostile ? "stopped: %s" : "bundle cut short: %s", msg);
+		      "%s: %s (at compressed byte %llu; the last whole member: '%s')",
+		      res.hostile ? "stopped" : "bundle cut short", res.error, (unsigned long long)res.offset,
+		      b.last_member);
 	}
 	/* A snapshot still buffered at the end is complete only if its meta came. */
 	if (bsnap_flush(&b) < 0)
