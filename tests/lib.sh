@@ -1,6 +1,17 @@
 # Shared helpers for integration scripts (sourced).
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "skip: $*"; exit 77; }
+# wait_ready PID OUT ERR NAME SECONDS [PATTERN]: waits up to SECONDS for
+# the helper PID to print a line matching PATTERN (default ^READY) into
+# OUT; fails, quoting ERR, if it dies first or never does.
+wait_ready() {
+	i=0
+	until grep -q "${6:-^READY}" "$2" 2>/dev/null; do
+		kill -0 "$1" 2>/dev/null || fail "$4 died: $(cat "$3" 2>/dev/null)"
+		i=$((i + 1)); [ $i -lt $(($5 * 20)) ] || fail "$4 never said READY"
+		sleep 0.05
+	done
+}
 # need_exec VAR...: each environment variable must name an executable.
 need_exec() {
 	for v in "$@"; do

@@ -19,6 +19,7 @@
 #
 # Exit: 0 pass, 77 skip, 1 fail.
 set -u
+. "$SM_ROOT/tests/lib.sh"
 
 : "${SM_ANALYZE:?}" "${SM_COLLECT:?}" "${SM_HELPERS:?}"
 LEAKY="$SM_HELPERS/leaky"
@@ -75,12 +76,7 @@ soft=777
 [ "$hard" != unlimited ] && [ "$hard" -lt "$soft" ] && soft=$hard
 ( ulimit -S -n "$soft" && exec "$LEAKY" ) >"$T/leaky.out" 2>"$T/leaky.err" &
 HPID=$!
-i=0
-until grep -q '^READY$' "$T/leaky.out" 2>/dev/null; do
-	kill -0 "$HPID" 2>/dev/null || fail "helper died: $(cat "$T/leaky.err")"
-	i=$((i + 1)); [ $i -lt 300 ] || fail "helper never said READY"
-	sleep 0.05
-done
+wait_ready "$HPID" "$T/leaky.out" "$T/leaky.err" helper 15 '^READY$'
 # val KIND KEY: the helper's value
 val() { sed -n "s/^$1 .*\\b$2=\\([^ ]*\\).*/\\1/p" "$T/leaky.out" | head -n 1; }
 [ "$(val PID pid)" = "$HPID" ] || fail "helper pid $(val PID pid) is not $HPID"

@@ -22,6 +22,7 @@
 #
 # Exit: 0 pass, 77 skip, 1 fail.
 set -u
+. "$SM_ROOT/tests/lib.sh"
 
 : "${SM_ANALYZE:?}" "${SM_COLLECT:?}" "${SM_HELPERS:?}"
 LAB="$SM_HELPERS/rulelab"
@@ -54,12 +55,7 @@ start() {
 	"$LAB" "$@" >"$T/$name.out" 2>"$T/$name.err" &
 	p=$!
 	PIDS="$PIDS $p"
-	i=0
-	until grep -q '^READY' "$T/$name.out" 2>/dev/null; do
-		kill -0 "$p" 2>/dev/null || fail "$name died: $(cat "$T/$name.err")"
-		i=$((i + 1)); [ $i -lt 200 ] || fail "$name never said READY"
-		sleep 0.05
-	done
+	wait_ready "$p" "$T/$name.out" "$T/$name.err" "$name" 10
 	eval "${name}_PID=$p"
 	eval "${name}_PORT=$(sed -n 's/^READY port=\([0-9]*\).*/\1/p' "$T/$name.out")"
 }
@@ -70,12 +66,7 @@ hard=$(ulimit -H -n)
 ( ulimit -S -n 1024 && exec "$LAB" cw-server ) >"$T/cw.out" 2>"$T/cw.err" &
 cw_PID=$!
 PIDS="$PIDS $cw_PID"
-i=0
-until grep -q '^READY' "$T/cw.out" 2>/dev/null; do
-	kill -0 "$cw_PID" 2>/dev/null || fail "cw died: $(cat "$T/cw.err")"
-	i=$((i + 1)); [ $i -lt 200 ] || fail "cw never said READY"
-	sleep 0.05
-done
+wait_ready "$cw_PID" "$T/cw.out" "$T/cw.err" cw 10
 cw_PORT=$(sed -n 's/^READY port=\([0-9]*\).*/\1/p' "$T/cw.out")
 
 start shut shut-server

@@ -11,6 +11,7 @@
 #
 # Exit: 0 pass, 77 skip, 1 fail.
 set -u
+. "$SM_ROOT/tests/lib.sh"
 
 : "${SM_ANALYZE:?}" "${SM_COLLECT:?}" "${SM_HELPERS:?}"
 LEAKY="$SM_HELPERS/leaky"
@@ -46,12 +47,7 @@ expect() { [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"; note "$1"; }
 
 "$LEAKY" >"$T/leaky.out" 2>"$T/leaky.err" &
 HPID=$!
-i=0
-until grep -q '^READY$' "$T/leaky.out" 2>/dev/null; do
-	kill -0 "$HPID" 2>/dev/null || fail "helper died: $(cat "$T/leaky.err")"
-	i=$((i + 1)); [ $i -lt 300 ] || fail "helper never said READY"
-	sleep 0.05
-done
+wait_ready "$HPID" "$T/leaky.out" "$T/leaky.err" helper 15 '^READY$'
 
 B="$T/b.tar.zst"
 "$SM_COLLECT" -o "$B" -n 4 -i 0.5 -p "$HPID" -q 2>"$T/collect.err" &

@@ -19,12 +19,7 @@ lab_start() {
 	"$bin" "$@" >"$T/lab.$#.out" 2>"$T/lab.$#.err" &
 	LAB_PID=$!
 	LAB_PIDS="$LAB_PIDS $LAB_PID"
-	i=0
-	until grep -q '^READY' "$T/lab.$#.out" 2>/dev/null; do
-		kill -0 "$LAB_PID" 2>/dev/null || fail "rulelab $* died: $(cat "$T/lab.$#.err")"
-		i=$((i + 1)); [ $i -lt 200 ] || fail "rulelab $* never said READY"
-		sleep 0.05
-	done
+	wait_ready "$LAB_PID" "$T/lab.$#.out" "$T/lab.$#.err" "rulelab $*" 10
 	LAB_PORT=$(sed -n 's/^READY port=\([0-9]*\).*/\1/p' "$T/lab.$#.out")
 }
 
