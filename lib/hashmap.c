@@ -36,7 +36,7 @@ uint64_t hash_bytes(const void *data, size_t len)
  * The loader does tens of millions of lookups per bundle: this one and
  * the fingerprint in each slot are what keep them cheap.
  */
-static uint32_t map_hash(const void *key, size_t len)
+uint64_t hash_words(const void *key, size_t len)
 {
 	const unsigned char *p = key;
 	uint64_t h = 0x9e3779b97f4a7c15ULL ^ (uint64_t)len, w;
@@ -59,7 +59,12 @@ static uint32_t map_hash(const void *key, size_t len)
 	h ^= h >> 27;
 	h *= 0x94d049bb133111ebULL;
 	h ^= h >> 31;
-	return (uint32_t)h;
+	return h;
+}
+
+static uint32_t map_hash(const void *key, size_t len)
+{
+	return (uint32_t)hash_words(key, len);
 }
 
 /* Slot layout: [state u8][pad u8][klen u16][hash u32][key key_max][pad][value]. */

@@ -37,6 +37,9 @@ void hashmap_clear(struct hashmap *m);
  * safe to delete the entry just returned. */
 void *hashmap_next(struct hashmap *m, size_t *pos, const void **key, size_t *klen);
 
+/* FNV-1a: stable, stored in databases (stack hashes); a byte at a time. */
 uint64_t hash_bytes(const void *data, size_t len);
+/* Faster, 8 bytes at a time; for in-memory tables only (may change). */
+uint64_t hash_words(const void *data, size_t len);
 
 #endif
