@@ -5,6 +5,7 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,38 @@ static void ar_zsrc_free(struct ar_zsrc *z)
 	free(z);
 }
 
+/*
+ * A threaded walk (opt->threaded) reads (decompression, tar) on a thread of
+ * its own and hands members and notes over through this queue; the
+ * callbacks still run on the caller's thread, in the archive's order. The
+ * queue is bounded in bytes and items, so a slow consumer holds the reader
+ * back rather than letting it buffer the archive.
+ */
+#define AR_QUEUE_BYTES ((size_t)64 << 20)
+#define AR_QUEUE_ITEMS 4096
+/* A member's buffer is sized from its header up to this much at once. */
+#define AR_PREALLOC_MAX ((size_t)64 << 20)
+
+struct ar_item {
+	struct ar_item *next;
+	char *name;
+	char *data;              /* a member's content, or NULL: a note */
+	size_t size;
+	int64_t mtime;
+	uint64_t index;
+	uint64_t offset;         /* notes: compressed bytes read */
+	char *msg;
+};
+
+struct ar_queue {
+	pthread_mutex_t mu;
+	pthread_cond_t more, room;
+	struct ar_item *head, *tail;
+	size_t bytes, items;
+	int done;                /* the reader has finished */
+	int stop;                /* the consumer wants no more */
+};
+
 struct ar_walk_state {
 	const struct ar_options *opt;
 	struct ar_result *res;
@@ -124,7 +157,93 @@ struct ar_walk_state {
 	int64_t pending_mtime;
 	uint64_t index;
 	unsigned next_part;
+	int stopped;             /* the callback said stop */
+	struct ar_queue *q;      /* threaded walks */
+	int rc;                  /* the reader's result */
 };
+
+char *ar_member_take(const struct ar_member *m)
+{
+	char *d = *m->take_;
+
+	*m->take_ = NULL;
+	return d;
+}
+
+static void ar_item_free(struct ar_item *it)
+{
+	free(it->name);
+	free(it->data);
+	free(it->msg);
+	free(it);
+}
+
+/* Hands an item to the consumer; 1 if it wants no more (the item is dropped). */
+static int ar_queue_push(struct ar_queue *q, struct ar_item *it)
+{
+	int stop;
+
+	pthread_mutex_lock(&q->mu);
+	while (!q->stop && q->items && (q->bytes >= AR_QUEUE_BYTES || q->items >= AR_QUEUE_ITEMS))
+		pthread_cond_wait(&q->room, &q->mu);
+	stop = q->stop;
+	if (!stop) {
+		if (q->tail)
+			q->tail->next = it;
+		else
+			q->head = it;
+		q->tail = it;
+		q->bytes += it->size;
+		q->items++;
+		pthread_cond_signal(&q->more);
+	}
+	pthread_mutex_unlock(&q->mu);
+	if (stop)
+		ar_item_free(it);
+	return stop;
+}
+
+/* The next item, or NULL once the reader is done and all are taken. */
+static struct ar_item *ar_queue_pop(struct ar_queue *q)
+{
+	struct ar_item *it;
+
+	pthread_mutex_lock(&q->mu);
+	while (!q->head && !q->done)
+		pthread_cond_wait(&q->more, &q->mu);
+	it = q->head;
+	if (it) {
+		q->head = it->next;
+		if (!q->head)
+			q->tail = NULL;
+		q->bytes -= it->size;
+		q->items--;
+		pthread_cond_signal(&q->room);
+	}
+	pthread_mutex_unlock(&q->mu);
+	return it;
+}
+
+static void ar_queue_stop(struct ar_queue *q)
+{
+	pthread_mutex_lock(&q->mu);
+	q->stop = 1;
+	pthread_cond_broadcast(&q->room);
+	pthread_mutex_unlock(&q->mu);
+}
+
+/* The member callback, wherever the member came from; non-zero: stop. */
+static int ar_call_member(const struct ar_options *opt, struct ar_result *res, const char *name, char **data,
+			  size_t size, int64_t mtime, uint64_t index)
+{
+	struct ar_member m = { name, *data, size, mtime, index, data };
+	int r = opt->member(opt->ctx, &m);
+
+	res->members++;
+	if (r)
+		res->stopped = 1;
+	return r;
+}
 
 /* Compressed bytes read so far. */
 static uint64_t ar_in_bytes(struct archive *a, const struct ar_zsrc *z)
@@ -134,9 +253,20 @@ static uint64_t ar_in_bytes(struct archive *a, const struct ar_zsrc *z)
 
 static void ar_note(struct ar_walk_state *w, const char *member, const char *msg)
 {
+	struct ar_item *it;
+
 	if (!w->opt->note)
 		return;
-	w->opt->note(w->opt->ctx, member, ar_in_bytes(w->a, w->z), msg);
+	if (!w->q) {
+		w->opt->note(w->opt->ctx, member, ar_in_bytes(w->a, w->z), msg);
+		return;
+	}
+	it = xcalloc(1, sizeof(*it));
+	it->name = xstrdup(member);
+	it->msg = xstrdup(msg);
+	it->offset = ar_in_bytes(w->a, w->z);
+	if (ar_queue_push(w->q, it))
+		w->stopped = 1;
 }
 
 static struct archive *ar_open(const char *path, struct ar_zsrc **zp)
@@ -233,16 +363,28 @@ static int ar_part_number(const char *name, size_t *baselen)
 	return n;
 }
 
+/* The member read: to the callback, or to the queue; non-zero: stop. */
 static int ar_deliver(struct ar_walk_state *w, const char *name, int64_t mtime)
 {
-	struct ar_member m = { name, w->data.buf, w->data.len, mtime, w->index };
-	int r = w->opt->member(w->opt->ctx, &m);
+	size_t size;
+	char *data = strbuf_detach(&w->data, &size);
+	struct ar_item *it;
 
-	w->res->members++;
-	strbuf_reset(&w->data);
-	if (r)
-		w->res->stopped = 1;
-	return r;
+	if (!w->q) {
+		if (ar_call_member(w->opt, w->res, name, &data, size, mtime, w->index))
+			w->stopped = 1;
+		free(data);
+		return w->stopped;
+	}
+	it = xcalloc(1, sizeof(*it));
+	it->name = xstrdup(name);
+	it->data = data;
+	it->size = size;
+	it->mtime = mtime;
+	it->index = w->index;
+	if (ar_queue_push(w->q, it))
+		w->stopped = 1;
+	return w->stopped;
 }
 
 static int ar_flush_parts(struct ar_walk_state *w)
@@ -264,12 +406,23 @@ static int ar_flush_parts(struct ar_walk_state *w)
  */
 static int ar_read_data(struct ar_walk_state *w, const char *name, int keep)
 {
-	char buf[AR_BLOCK];
+	char skipbuf[AR_BLOCK];
 
 	for (;;) {
-		la_ssize_t n = archive_read_data(w->a, buf, sizeof(buf));
+		la_ssize_t n;
 		uint64_t in, out;
+		char *buf = skipbuf;
+		size_t room = w->data.alloc ? w->data.alloc - w->data.len - 1 : 0, cap = AR_BLOCK;
+		int direct = keep && room > 0;
 
+		/* Straight into the member's buffer while it has room (sized
+		 * from the header); the end of the data is found in skipbuf, so
+		 * that a buffer of the exact size is not grown to learn it. */
+		if (direct) {
+			buf = w->data.buf + w->data.len;
+			cap = room < AR_BLOCK ? room : AR_BLOCK;
+		}
+		n = archive_read_data(w->a, buf, cap);
 		if (n == 0)
 			return 0;
 		if (n < 0) {
@@ -292,8 +445,12 @@ static int ar_read_data(struct ar_walk_state *w, const char *name, int keep)
 			w->res->hostile = 1;
 			return -1;
 		}
-		if (keep)
+		if (direct) {
+			w->data.len += (size_t)n;
+			w->data.buf[w->data.len] = '\0';
+		} else if (keep) {
 			strbuf_add(&w->data, buf, (size_t)n);
+		}
 	}
 }
 
@@ -371,17 +528,101 @@ static int ar_entry(struct ar_walk_state *w, struct archive_entry *e)
 		w->next_part++;
 		return ar_read_data(w, name, 1) < 0 ? -1 : 0;
 	}
+	if (archive_entry_size_is_set(e) && archive_entry_size(e) > 0)
+		strbuf_grow(&w->data, (size_t)archive_entry_size(e) < AR_PREALLOC_MAX ?
+			    (size_t)archive_entry_size(e) : AR_PREALLOC_MAX);
 	if (ar_read_data(w, name, 1) < 0)
 		return -1;
 	return ar_deliver(w, name, archive_entry_mtime(e)) ? 1 : 0;
+}
+
+/* The reading itself: every entry, then what the end says; w->rc. */
+static void ar_read_all(struct ar_walk_state *w)
+{
+	struct ar_result *res = w->res;
+	struct archive_entry *e;
+	int r = 0, rc;
+
+	for (;;) {
+		rc = archive_read_next_header(w->a, &e);
+		if (rc == ARCHIVE_EOF)
+			break;
+		if (rc == ARCHIVE_FATAL || rc == ARCHIVE_RETRY) {
+			if (!w->index && !archive_format(w->a))
+				res->not_archive = 1;
+			else
+				res->truncated = 1;
+			snprintf(res->error, sizeof(res->error), "%s", archive_error_string(w->a) ?
+				 archive_error_string(w->a) : "unreadable archive");
+			r = -1;
+			break;
+		}
+		r = ar_entry(w, e);
+		w->index++;
+		if (r)
+			break;
+	}
+	if (r >= 0 && !w->stopped && ar_flush_parts(w))
+		r = 1;
+	else if (r < 0 && w->pending)
+		ar_flush_parts(w);   /* the parts that did arrive are evidence */
+	/* A bomb stopped by the zstd source surfaces as a read error: it is
+	 * not a truncated archive. */
+	if (w->z && w->z->bomb) {
+		res->truncated = 0;
+		res->hostile = 1;
+	}
+	/* A zstd stream cut exactly where the tar it holds looks whole. */
+	if (r >= 0 && !w->stopped && w->z && w->z->mid_frame) {
+		res->truncated = 1;
+		snprintf(res->error, sizeof(res->error), "zstd stream cut short inside a frame");
+		r = -1;
+	}
+	res->offset = ar_in_bytes(w->a, w->z);
+	w->rc = r;
+}
+
+static void *ar_reader_main(void *arg)
+{
+	struct ar_walk_state *w = arg;
+
+	ar_read_all(w);
+	pthread_mutex_lock(&w->q->mu);
+	w->q->done = 1;
+	pthread_cond_signal(&w->q->more);
+	pthread_mutex_unlock(&w->q->mu);
+	return NULL;
+}
+
+/* The caller's side of a threaded walk: the callbacks, in order. */
+static void ar_consume(struct ar_walk_state *w)
+{
+	struct ar_item *it;
+	int stopping = 0;
+
+	while ((it = ar_queue_pop(w->q)) != NULL) {
+		if (stopping) {
+			ar_item_free(it);
+			continue;
+		}
+		if (it->data) {
+			if (ar_call_member(w->opt, w->res, it->name, &it->data, it->size, it->mtime, it->index)) {
+				stopping = 1;
+				ar_queue_stop(w->q);
+			}
+		} else {
+			w->opt->note(w->opt->ctx, it->name, it->offset, it->msg);
+		}
+		ar_item_free(it);
+	}
 }
 
 int ar_walk(const char *path, const struct ar_options *opt_in, struct ar_result *res)
 {
 	struct ar_options opt = *opt_in;
 	struct ar_walk_state w;
-	struct archive_entry *e;
-	int r = 0, rc;
+	struct ar_queue q;
+	pthread_t reader;
 
 	memset(res, 0, sizeof(*res));
 	if (!opt.member_max)
@@ -400,45 +641,29 @@ int ar_walk(const char *path, const struct ar_options *opt_in, struct ar_result 
 	}
 	if (w.z)
 		w.z->ratio_max = opt.ratio_max;
-	for (;;) {
-		rc = archive_read_next_header(w.a, &e);
-		if (rc == ARCHIVE_EOF)
-			break;
-		if (rc == ARCHIVE_FATAL || rc == ARCHIVE_RETRY) {
-			if (!w.index && !archive_format(w.a))
-				res->not_archive = 1;
-			else
-				res->truncated = 1;
-			snprintf(res->error, sizeof(res->error), "%s", archive_error_string(w.a) ?
-				 archive_error_string(w.a) : "unreadable archive");
-			r = -1;
-			break;
-		}
-		r = ar_entry(&w, e);
-		w.index++;
-		if (r)
-			break;
+	memset(&q, 0, sizeof(q));
+	if (opt.threaded) {
+		pthread_mutex_init(&q.mu, NULL);
+		pthread_cond_init(&q.more, NULL);
+		pthread_cond_init(&q.room, NULL);
+		w.q = &q;
+		if (pthread_create(&reader, NULL, ar_reader_main, &w) != 0)
+			w.q = NULL;   /* no thread to be had: read here */
 	}
-	if (r >= 0 && !res->stopped && ar_flush_parts(&w))
-		r = 1;
-	else if (r < 0 && w.pending)
-		ar_flush_parts(&w);   /* the parts that did arrive are evidence */
-	/* A bomb stopped by the zstd source surfaces as a read error: it is
-	 * not a truncated archive. */
-	if (w.z && w.z->bomb) {
-		res->truncated = 0;
-		res->hostile = 1;
+	if (w.q) {
+		ar_consume(&w);
+		pthread_join(reader, NULL);
+	} else {
+		ar_read_all(&w);
 	}
-	/* A zstd stream cut exactly where the tar it holds looks whole. */
-	if (r >= 0 && !res->stopped && w.z && w.z->mid_frame) {
-		res->truncated = 1;
-		snprintf(res->error, sizeof(res->error), "zstd stream cut short inside a frame");
-		r = -1;
+	if (opt.threaded) {
+		pthread_cond_destroy(&q.room);
+		pthread_cond_destroy(&q.more);
+		pthread_mutex_destroy(&q.mu);
 	}
-	res->offset = ar_in_bytes(w.a, w.z);
 	free(w.pending);
 	strbuf_release(&w.data);
 	archive_read_free(w.a);
 	ar_zsrc_free(w.z);
-	return r < 0 ? -1 : 0;
+	return w.rc < 0 ? -1 : 0;
 }

@@ -19,11 +19,16 @@
 
 struct ar_member {
 	const char *name;
-	const char *data;       /* NOT NUL-terminated */
+	const char *data;       /* NUL-terminated, but may hold NULs itself */
 	size_t size;
 	int64_t mtime;          /* seconds, from the archive header */
 	uint64_t index;         /* 0-based position in the archive */
+	char **take_;           /* for ar_member_take() */
 };
+
+/* The member's data, which the callback keeps (and frees) instead of
+ * copying it; m->data must not be used after. */
+char *ar_member_take(const struct ar_member *m);
 
 /* Return 0 to go on, non-zero to stop the walk. */
 typedef int (*ar_member_fn)(void *ctx, const struct ar_member *m);
@@ -36,6 +41,9 @@ struct ar_options {
 	ar_member_fn member;
 	ar_note_fn note;
 	void *ctx;
+	/* Read (decompress, untar) on a thread of its own, ahead of the
+	 * callbacks, which still run on the caller's thread in order. */
+	int threaded;
 };
 
 struct ar_result {

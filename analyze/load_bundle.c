@@ -761,8 +761,7 @@ static void bsnap_member(struct bundle_state *b, int64_t seq, const char *rest, 
 	b->seq = seq;
 	b->again_seq = 0;
 	b->m[b->nm].name = xstrdup(rest);
-	b->m[b->nm].data = xmalloc(m->size ? m->size : 1);
-	memcpy(b->m[b->nm].data, m->data, m->size);
+	b->m[b->nm].data = ar_member_take(m);
 	b->m[b->nm].size = m->size;
 	b->nm++;
 	b->buffered += m->size;
@@ -851,6 +850,8 @@ int load_bundle(struct load *ld, const char *path, const char *sha256)
 	o.member = bundle_member;
 	o.note = bundle_ar_note;
 	o.ctx = &b;
+	/* decompression and tar on the second core, ahead of the parsers */
+	o.threaded = 1;
 	hashmap_init(&b.names, BSNAP_NAME_MAX, 0);
 	if (load_begin(ld) < 0)
 		return -1;

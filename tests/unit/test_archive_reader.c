@@ -11,6 +11,10 @@
  * concatenated zero frames), the callback stopping the walk, and
  * ar_is_archive. Nothing is ever extracted: the test checks
  * that the temporary directory holds only what it wrote itself.
+ *
+ * Every test runs twice: reading on the caller's thread, then on a thread
+ * of its own (ar_options.threaded, as bundles are loaded), where members
+ * kept by the callback are taken (ar_member_take) rather than copied.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -67,6 +71,7 @@ struct coll {
 };
 
 static char tmpdir[64];
+static int walk_threaded;   /* this round's ar_options.threaded */
 
 static int coll_member(void *ctx, const struct ar_member *m)
 {
@@ -80,7 +85,11 @@ static int coll_member(void *ctx, const struct ar_member *m)
 	g->mtime = m->mtime;
 	g->index = m->index;
 	g->data = NULL;
-	if (c->keep_data) {
+	if (c->keep_data && walk_threaded) {
+		g->data = ar_member_take(m);
+		assert_non_null(g->data);
+		assert_int_equal(g->data[m->size], '\0');
+	} else if (c->keep_data) {
 		g->data = malloc(m->size ? m->size : 1);
 		assert_non_null(g->data);
 		if (m->size)
@@ -152,6 +161,7 @@ static int walk(const char *path, struct coll *c, size_t member_max, uint64_t ra
 	o.ctx = c;
 	o.member_max = member_max;
 	o.ratio_max = ratio_max;
+	o.threaded = walk_threaded;
 	return ar_walk(path, &o, res);
 }
 
@@ -858,5 +868,10 @@ int main(void)
 		cmocka_unit_test(test_not_archives),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	int failed;
+
+	failed = cmocka_run_group_tests_name("archive_reader (one thread)", tests, setup, teardown);
+	walk_threaded = 1;
+	failed += cmocka_run_group_tests_name("archive_reader (threaded)", tests, setup, teardown);
+	return failed;
 }
