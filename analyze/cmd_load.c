@@ -22,7 +22,9 @@ static const char load_help[] =
 "      --format NAME    force the format of loose captures: %s\n"
 "      --at TIME        when loose captures were taken (2026-11-23T14:00:00Z or\n"
 "                       epoch seconds); default: the file's or member's mtime\n"
-"  -q, --quiet          no per-input messages\n";
+"  -q, --quiet          no per-input messages\n"
+"      --no-memo        parse every line of every snapshot, even those the same\n"
+"                       as last time (slower; the database is the same)\n";
 
 static int load_run(struct sm_ctx *ctx, int argc, char **argv)
 {
@@ -31,6 +33,7 @@ static int load_run(struct sm_ctx *ctx, int argc, char **argv)
 		{ "format", required_argument, NULL, 'F' },
 		{ "at", required_argument, NULL, 'A' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "no-memo", no_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -46,6 +49,7 @@ static int load_run(struct sm_ctx *ctx, int argc, char **argv)
 		switch (ch) {
 		case 'o': dbpath = optarg; break;
 		case 'q': lo.quiet = 1; break;
+		case 'M': lo.no_memo = 1; break;
 		case 'F':
 			lo.format = format_by_name(optarg);
 			if (lo.format == FMT_UNKNOWN)

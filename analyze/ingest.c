@@ -9,6 +9,7 @@
  */
 #include "ingest.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,6 +177,8 @@ struct ingest {
 	int64_t dump_goroutines;  /* sum of counts in the dump being loaded */
 	struct strbuf scratch;
 	int64_t last_socket_id;   /* of the last ingest_socket call */
+	uint32_t last_socket_idx;
+	struct ingest_fd_ref last_fd;  /* of the last ingest_fd call */
 	struct ing_counts counts; /* this snapshot: snapshot_counts rows */
 };
 
@@ -709,6 +712,7 @@ int ingest_socket(struct ingest *ing, int64_t netns, const struct sm_socket_row 
 	int is_new = 0;
 
 	ing->stats.socket_rows++;
+	ing->last_socket_id = 0;
 	if (!socket_predicted(ing, r, &si)) {
 		size_t klen = socket_key(key, netns, r);
 		uint32_t *idx;
@@ -721,12 +725,13 @@ int ingest_socket(struct ingest *ing, int64_t netns, const struct sm_socket_row 
 		si = *idx;
 	}
 	s = &ing->spool[si];
+	ing->last_socket_idx = si;
 	if (!is_new && s->last == ing->snap_id) {
 		ing->last_socket_id = s->id;
 		return 0;   /* listed twice in one snapshot (e.g. several owners) */
 	}
 	s->tcp = r->proto && !strncmp(r->proto, "tcp", 3);
-	ing_counts_host_socket(&ing->counts, r->proto, state);
+	ing_counts_host_socket(&ing->counts, s->tcp, state);
 	if (is_new) {
 		s->id = ing->next_socket_id++;
 		s->has_inode = r->inode != 0;
@@ -761,6 +766,57 @@ int ingest_socket(struct ingest *ing, int64_t netns, const struct sm_socket_row 
 	ing->inodes_seen += r->inode != 0;
 	socket_follows(ing, si);
 	return 0;
+}
+
+/* What a row told of a socket beyond its identity, as a checksum. */
+static uint32_t socket_fp(const struct ing_socket *s)
+{
+	struct {
+		char state[STATE_MAX];
+		int64_t tx, rx, timer;
+	} v;
+
+	memset(&v, 0, sizeof(v));
+	memcpy(v.state, s->state, sizeof(v.state));
+	v.tx = s->tx;
+	v.rx = s->rx;
+	v.timer = s->timer;
+	return (uint32_t)hash_words(&v, sizeof(v));
+}
+
+void ingest_socket_last(const struct ingest *ing, struct ingest_socket_ref *ref)
+{
+	const struct ing_socket *s = &ing->spool[ing->last_socket_idx];
+
+	ref->id = ing->last_socket_id;
+	ref->idx = ing->last_socket_idx;
+	ref->fp = s->id == ref->id ? socket_fp(s) : 0;
+}
+
+/*
+ * The same row again: its identity, state, queues and timer are those the
+ * socket has (the fingerprint says so), so of ingest_socket only what
+ * marks it seen in this snapshot is left to do.
+ */
+int ingest_socket_again(struct ingest *ing, const struct ingest_socket_ref *ref)
+{
+	struct ing_socket *s;
+
+	if (!ref->id || ref->idx >= ing->nspool)
+		return 0;
+	s = &ing->spool[ref->idx];
+	if (s->id != ref->id || socket_fp(s) != ref->fp)
+		return 0;
+	ing->stats.socket_rows++;
+	ing->last_socket_idx = ref->idx;
+	ing->last_socket_id = s->id;
+	if (s->last == ing->snap_id)
+		return 1;   /* listed twice in one snapshot */
+	ing_counts_host_socket(&ing->counts, s->tcp, s->state);
+	s->last = ing->snap_id;
+	ing->inodes_seen += s->has_inode;
+	socket_follows(ing, ref->idx);
+	return 1;
 }
 
 static size_t proc_key(char *key, const struct ingest_process_info *pi)
@@ -909,6 +965,7 @@ static int ingest_fd_impl(struct ingest *ing, int64_t process_id, int64_t netns,
 	int is_new;
 
 	ing->stats.fd_rows++;
+	ing->last_fd.is_socket = -1;
 	if (r->fd == SM_NONE)
 		return 0;   /* lsof's cwd/txt/mem rows are not descriptors */
 	f = fd_store_put(&ing->fds, process_id, r->fd, &is_new);
@@ -943,6 +1000,12 @@ static int ingest_fd_impl(struct ingest *ing, int64_t process_id, int64_t netns,
 	}
 	f->last = ing->snap_id;
 	fdcount_bump(ing, process_id, r->type && !strcmp(r->type, "socket"));
+	if (!r->orphaned && !socket_id && r->fd >= 0 && r->fd <= INT32_MAX) {
+		ing->last_fd.target_hash = h;
+		ing->last_fd.inode = r->inode;
+		ing->last_fd.fd = (int32_t)r->fd;
+		ing->last_fd.is_socket = r->type && !strcmp(r->type, "socket");
+	}
 	if (r->type && !strcmp(r->type, "socket")) {
 		if (r->orphaned) {
 			orphan_start(ing, process_id, r->fd, r->inode, ing->snap_id);
@@ -952,6 +1015,33 @@ static int ingest_fd_impl(struct ingest *ing, int64_t process_id, int64_t netns,
 			sockfd_note(ing, process_id, r->fd, netns, r->inode, f);
 	}
 	return 0;
+}
+
+void ingest_fd_last(const struct ingest *ing, struct ingest_fd_ref *ref)
+{
+	*ref = ing->last_fd;
+}
+
+/*
+ * The same row again: an fd of process_id with the target it had. Only
+ * what marks it seen is left to do, or 0 when the fd is not that one
+ * (new to this process, or another target): the row must be ingested.
+ */
+int ingest_fd_again(struct ingest *ing, int64_t process_id, int64_t netns, const struct ingest_fd_ref *ref)
+{
+	struct ing_fd *f;
+
+	if (ref->is_socket < 0)
+		return 0;
+	f = fd_store_get(&ing->fds, process_id, ref->fd);
+	if (!f || !f->first || f->target_hash != ref->target_hash)
+		return 0;
+	ing->stats.fd_rows++;
+	f->last = ing->snap_id;
+	fdcount_bump(ing, process_id, ref->is_socket);
+	if (ref->is_socket && ref->inode)
+		sockfd_note(ing, process_id, ref->fd, netns, ref->inode, f);
+	return 1;
 }
 
 int ingest_fd(struct ingest *ing, int64_t process_id, int64_t netns, const struct sm_fd_row *r)

@@ -101,6 +101,28 @@ int ingest_snapshot_end(struct ingest *ing);
 int64_t ingest_snapshot_id(const struct ingest *ing);
 
 int ingest_socket(struct ingest *ing, int64_t netns, const struct sm_socket_row *row);
+/*
+ * A socket as ingest tracks it, for a row seen again unchanged (row_memo):
+ * ingest_socket_again does what ingest_socket did with that row, without
+ * it. Returns 1, or 0 when the socket is no longer the one the row made
+ * (closed, or changed since): the row must be ingested whole.
+ */
+struct ingest_socket_ref {
+	int64_t id;
+	uint32_t idx;
+	uint32_t fp;
+};
+void ingest_socket_last(const struct ingest *ing, struct ingest_socket_ref *ref);
+int ingest_socket_again(struct ingest *ing, const struct ingest_socket_ref *ref);
+/* The same for an fd listing's row seen again: what it said of the fd. */
+struct ingest_fd_ref {
+	uint64_t target_hash;
+	uint64_t inode;
+	int32_t fd;
+	int32_t is_socket;        /* -1: the row cannot be taken again */
+};
+void ingest_fd_last(const struct ingest *ing, struct ingest_fd_ref *ref);
+int ingest_fd_again(struct ingest *ing, int64_t process_id, int64_t netns, const struct ingest_fd_ref *ref);
 /* Returns the process id (>0) or -1. */
 int64_t ingest_process(struct ingest *ing, const struct ingest_process_info *pi);
 /* An fd of process_id; lsof's own orphan flag is honoured. */

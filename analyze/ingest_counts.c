@@ -80,15 +80,10 @@ void ing_counts_add_at(struct ing_counts *c, int64_t snapshot_id, int64_t proces
 	s->n = n;
 }
 
-static int counts_is_tcp(const char *proto)
-{
-	return proto && !strncmp(proto, "tcp", 3);
-}
-
-void ing_counts_host_socket(struct ing_counts *c, const char *proto, const char *state)
+void ing_counts_host_socket(struct ing_counts *c, int is_tcp, const char *state)
 {
 	ing_counts_add(c, 0, "sockets", 1);
-	if (!counts_is_tcp(proto))
+	if (!is_tcp)
 		return;
 	ing_counts_add(c, 0, "tcp", 1);
 	if (state && *state)

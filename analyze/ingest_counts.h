@@ -53,7 +53,7 @@ void ing_counts_add(struct ing_counts *c, int64_t process_id, const char *name, 
  * added to what that snapshot already has. */
 void ing_counts_add_at(struct ing_counts *c, int64_t snapshot_id, int64_t process_id, const char *name, int64_t n);
 /* A socket row seen in a table this snapshot: the host's counts. */
-void ing_counts_host_socket(struct ing_counts *c, const char *proto, const char *state);
+void ing_counts_host_socket(struct ing_counts *c, int is_tcp, const char *state);
 /* A socket fd of a process whose socket is in a table: its counts. */
 void ing_counts_owned_socket(struct ing_counts *c, int64_t process_id, int is_tcp, const char *state);
 /* Writes the non-zero counts (those without a snapshot of their own for

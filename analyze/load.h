@@ -18,6 +18,7 @@ struct load_options {
 	int64_t at_ns;            /* --at, or 0 */
 	int progress;             /* print progress to stderr */
 	int quiet;
+	int no_memo;              /* bundles: parse every line (row_memo.h) */
 };
 
 struct load_report {

@@ -34,6 +34,7 @@
 #include "parse_counters.h"
 #include "parse_procnet.h"
 #include "parse_procpid.h"
+#include "row_memo.h"
 #include "strbuf.h"
 
 /* One snapshot's buffer: a real one holds ~8 members a process (10,000
@@ -89,6 +90,14 @@ struct bundle_state {
 	char last_member[160];  /* the last one delivered: where a cut happened */
 	uint64_t loaded;       /* snapshots loaded */
 	struct load_pcap *pcap; /* capture segments (pcap/), NULL until one */
+	/* "net/<netns>/<table>" -> its lines last time (struct bmemo), for
+	 * the tables of the last snapshot only: that bounds what they keep. */
+	struct hashmap memos;
+};
+
+struct bmemo {
+	struct row_memo *rows;
+	int64_t seq;          /* the snapshot that last read the table */
 };
 
 __attribute__((format(printf, 4, 5)))
@@ -251,25 +260,69 @@ static int64_t snap_seq(const char *name, const char **rest)
 	return (int64_t)v;
 }
 
-static int table_parse(const char *table, const char *data, size_t len, const struct sm_sink *sink)
+enum table_kind { TK_INET, TK_UNIX, TK_NETLINK, TK_PACKET, TK_SOCKSTAT, TK_NETSTAT, TK_OTHER };
+
+static enum table_kind table_kind(const char *table)
 {
-	static const char *const inet[] = { "tcp", "tcp6", "udp", "udp6", "udplite", "udplite6", "raw", "raw6" };
+	static const struct {
+		const char *name;
+		enum table_kind kind;
+	} tables[] = {
+		{ "tcp", TK_INET }, { "tcp6", TK_INET }, { "udp", TK_INET }, { "udp6", TK_INET },
+		{ "udplite", TK_INET }, { "udplite6", TK_INET }, { "raw", TK_INET }, { "raw6", TK_INET },
+		{ "unix", TK_UNIX }, { "netlink", TK_NETLINK }, { "packet", TK_PACKET },
+		{ "sockstat", TK_SOCKSTAT }, { "sockstat6", TK_SOCKSTAT },
+		{ "netstat", TK_NETSTAT }, { "snmp", TK_NETSTAT },
+	};
 	size_t i;
 
-	for (i = 0; i < sizeof(inet) / sizeof(inet[0]); i++)
-		if (!strcmp(table, inet[i]))
-			return parse_procnet_inet(data, len, table, sink);
-	if (!strcmp(table, "unix"))
-		return parse_procnet_unix(data, len, sink);
-	if (!strcmp(table, "netlink"))
-		return parse_procnet_netlink(data, len, sink);
-	if (!strcmp(table, "packet"))
-		return parse_procnet_packet(data, len, sink);
-	if (!strcmp(table, "sockstat") || !strcmp(table, "sockstat6"))
-		return parse_sockstat(data, len, sink);
-	if (!strcmp(table, "netstat") || !strcmp(table, "snmp"))
-		return parse_netstat_snmp(data, len, sink);
-	return 1;   /* known but not loaded (icmp, snmp6) */
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+		if (!strcmp(table, tables[i].name))
+			return tables[i].kind;
+	return TK_OTHER;   /* known but not loaded (icmp, snmp6) */
+}
+
+static void table_parse(const char *table, enum table_kind kind, const char *data, size_t len,
+			const struct sm_sink *sink)
+{
+	switch (kind) {
+	case TK_INET: parse_procnet_inet(data, len, table, sink); break;
+	case TK_UNIX: parse_procnet_unix(data, len, sink); break;
+	case TK_NETLINK: parse_procnet_netlink(data, len, sink); break;
+	case TK_PACKET: parse_procnet_packet(data, len, sink); break;
+	case TK_SOCKSTAT: parse_sockstat(data, len, sink); break;
+	case TK_NETSTAT: parse_netstat_snmp(data, len, sink); break;
+	case TK_OTHER: break;
+	}
+}
+
+/* The memo of a table, made on its first reading. */
+static struct row_memo *bsnap_memo(struct bundle_state *b, const char *name, size_t val_size)
+{
+	struct bmemo *bm;
+	int is_new;
+
+	if (b->ld->opt->no_memo || strlen(name) > BSNAP_NAME_MAX)
+		return NULL;
+	bm = hashmap_put(&b->memos, name, strlen(name), &is_new);
+	if (is_new)
+		bm->rows = row_memo_new(val_size);
+	bm->seq = b->seq;
+	return bm->rows;
+}
+
+/* Forgets the tables this snapshot did not have (all: keep_seq 0). */
+static void bsnap_memos_prune(struct bundle_state *b, int64_t keep_seq)
+{
+	size_t pos = 0, klen;
+	const void *key;
+	struct bmemo *bm;
+
+	while ((bm = hashmap_next(&b->memos, &pos, &key, &klen)) != NULL)
+		if (!keep_seq || bm->seq != keep_seq) {
+			row_memo_free(bm->rows);
+			hashmap_del(&b->memos, key, klen);
+		}
 }
 
 static int bsnap_tables(struct bundle_state *b, const char *prefix)
@@ -277,10 +330,11 @@ static int bsnap_tables(struct bundle_state *b, const char *prefix)
 	size_t i;
 
 	for (i = 0; i < b->nm; i++) {
-		const struct bmember *m = &b->m[i];
+		struct bmember *m = &b->m[i];
 		const char *slash;
 		struct load_sink ls;
 		struct sm_sink sink;
+		enum table_kind kind;
 		uint64_t ns;
 		char path[300];
 
@@ -290,18 +344,27 @@ static int bsnap_tables(struct bundle_state *b, const char *prefix)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", prefix, m->name);
 		load_sink_init(&ls, b->ld, path, (int64_t)ns);
+		kind = table_kind(slash + 1);
+		/* socket tables, re-read every snapshot, are worth a memo */
+		ls.memo = kind <= TK_PACKET ? bsnap_memo(b, m->name, sizeof(struct ingest_socket_ref)) : NULL;
 		sink = load_sink_make(&ls);
-		table_parse(slash + 1, m->data, m->size, &sink);
+		table_parse(slash + 1, kind, m->data, m->size, &sink);
 		load_sink_finish(&ls);
 		if (ls.failed)
 			return -1;
+		if (ls.memo) {   /* its lines point into the text: the memo keeps it */
+			row_memo_end(ls.memo, m->data);
+			m->data = NULL;
+			m->size = 0;
+		}
 	}
 	return 0;
 }
 
 struct bproc {
 	int64_t pid;
-	const struct bmember *stat, *status, *limits, *cmdline, *comm, *ns, *fd;
+	const struct bmember *stat, *status, *limits, *cmdline, *comm, *ns;
+	struct bmember *fd;       /* its text may go to a memo */
 };
 
 static void trim_nl(char *s)
@@ -368,9 +431,15 @@ static int bsnap_process(struct bundle_state *b, const char *prefix, const struc
 	snprintf(path, sizeof(path), "%s/proc/%lld/fd", prefix, (long long)p->pid);
 	load_sink_init(&ls, b->ld, path, pi.netns);
 	ls.process_id = id;
+	ls.memo = bsnap_memo(b, path + strlen(prefix) + 1, sizeof(struct ingest_fd_ref));
 	sink = load_sink_make(&ls);
 	parse_fd_listing(p->fd->data, p->fd->size, p->pid, &sink);
 	load_sink_finish(&ls);
+	if (ls.memo) {   /* its lines point into the listing: the memo keeps it */
+		row_memo_end(ls.memo, p->fd->data);
+		p->fd->data = NULL;
+		p->fd->size = 0;
+	}
 	return ls.failed ? -1 : 0;
 }
 
@@ -381,7 +450,7 @@ static int bsnap_processes(struct bundle_state *b, const char *prefix)
 
 	memset(&p, 0, sizeof(p));
 	for (i = 0; i <= b->nm; i++) {
-		const struct bmember *m = i < b->nm ? &b->m[i] : NULL;
+		struct bmember *m = i < b->nm ? &b->m[i] : NULL;
 		const char *slash = NULL, *file;
 		uint64_t pid = 0;
 
@@ -655,6 +724,7 @@ static int bsnap_flush(struct bundle_state *b)
 	    bsnap_processes(b, prefix) < 0 || bsnap_pprof(b, prefix, sn.wall_ns) < 0 || bsnap_errors(b) < 0 ||
 	    bsnap_steps(b, meta, mlen) < 0 || bsnap_pprof_after(b) < 0 || ingest_snapshot_end(b->ld->ing) < 0)
 		return -1;
+	bsnap_memos_prune(b, b->seq);
 	b->last_seq = b->seq;
 	b->last_wall = sn.wall_ns;
 	b->last_mono = sn.mono_ns;
@@ -853,6 +923,7 @@ int load_bundle(struct load *ld, const char *path, const char *sha256)
 	/* decompression and tar on the second core, ahead of the parsers */
 	o.threaded = 1;
 	hashmap_init(&b.names, BSNAP_NAME_MAX, 0);
+	hashmap_init(&b.memos, BSNAP_NAME_MAX, sizeof(struct bmemo));
 	if (load_begin(ld) < 0)
 		return -1;
 	rc = ar_walk(path, &o, &res);
@@ -912,6 +983,8 @@ out_rollback:
 out:
 	bsnap_clear(&b);
 	hashmap_free(&b.names);
+	bsnap_memos_prune(&b, 0);
+	hashmap_free(&b.memos);
 	free(b.m);
 	free(b.end_reason);
 	load_pcap_free(b.pcap);

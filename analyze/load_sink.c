@@ -36,6 +36,34 @@ static int64_t sink_owner(struct load_sink *ls, int64_t pid, const char *comm, i
 	return ingest_process(ls->ld->ing, &pi);
 }
 
+/*
+ * The row of the line just parsed is in: the memo learns what the line
+ * made, for next time. A line that warned is parsed every time, so that
+ * it warns every time.
+ */
+static void sink_remember(struct load_sink *ls)
+{
+	union {
+		struct ingest_socket_ref sock;
+		struct ingest_fd_ref fd;
+	} ref;
+
+	if (!ls->pending.p)
+		return;
+	if (ls->warnings == ls->pending_warnings) {
+		if (ls->process_id) {
+			ingest_fd_last(ls->ld->ing, &ref.fd);
+			if (ref.fd.is_socket >= 0)
+				row_memo_put(ls->memo, &ls->pending, &ref.fd);
+		} else {
+			ingest_socket_last(ls->ld->ing, &ref.sock);
+			if (ref.sock.id)
+				row_memo_put(ls->memo, &ls->pending, &ref.sock);
+		}
+	}
+	ls->pending.p = NULL;
+}
+
 static int sink_socket(void *ctx, const struct sm_socket_row *r)
 {
 	struct load_sink *ls = ctx;
@@ -48,6 +76,7 @@ static int sink_socket(void *ctx, const struct sm_socket_row *r)
 		ls->failed = 1;
 		return -1;
 	}
+	sink_remember(ls);
 	/* ss -p and netstat -p name the owner: record it as an fd so that
 	 * ownership works the same as for a bundle. (lsof's socket rows come
 	 * with fd rows of their own.) */
@@ -72,6 +101,28 @@ static int sink_socket(void *ctx, const struct sm_socket_row *r)
 	return 0;
 }
 
+/* A line as it was last time: the socket (or fd, in a process's fd
+ * listing) it made is seen again. */
+static int sink_known(void *ctx, const char *hdr, size_t hlen, const struct sm_line_key *key)
+{
+	struct load_sink *ls = ctx;
+	const void *ref;
+
+	ls->pending.p = NULL;
+	if (!ls->memo)
+		return 0;
+	ref = row_memo_get(ls->memo, hdr, hlen, key);
+	if (ref && (ls->process_id ? ingest_fd_again(ls->ld->ing, ls->process_id, ls->netns, ref)
+				   : ingest_socket_again(ls->ld->ing, ref))) {
+		ls->rows++;
+		row_memo_put(ls->memo, key, ref);
+		return 1;
+	}
+	ls->pending = *key;
+	ls->pending_warnings = ls->warnings;
+	return 0;
+}
+
 static int sink_fd(void *ctx, const struct sm_fd_row *r)
 {
 	struct load_sink *ls = ctx;
@@ -91,6 +142,7 @@ static int sink_fd(void *ctx, const struct sm_fd_row *r)
 		ls->failed = 1;
 		return -1;
 	}
+	sink_remember(ls);
 	return 0;
 }
 
@@ -108,7 +160,8 @@ static int sink_counter(void *ctx, const struct sm_counter_row *r)
 
 struct sm_sink load_sink_make(struct load_sink *ls)
 {
-	struct sm_sink s = { .ctx = ls, .socket = sink_socket, .fd = sink_fd, .counter = sink_counter, .warn = sink_warn };
+	struct sm_sink s = { .ctx = ls, .socket = sink_socket, .fd = sink_fd, .counter = sink_counter, .warn = sink_warn,
+			   .known = ls->memo ? sink_known : NULL };
 
 	return s;
 }

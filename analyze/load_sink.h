@@ -8,6 +8,7 @@
 #define SM_LOAD_SINK_H
 
 #include "load.h"
+#include "row_memo.h"
 #include "rows.h"
 
 #define SINK_NOTES_MAX 50
@@ -22,6 +23,13 @@ struct load_sink {
 	uint64_t warnings;
 	uint64_t rows;
 	int failed;               /* an ingest (database) error happened */
+	/* A table or fd listing read every snapshot: its lines seen last
+	 * time (NULL: none kept), and the line being parsed, remembered once
+	 * its row is in. Values: ingest_fd_ref when process_id is set, else
+	 * ingest_socket_ref. */
+	struct row_memo *memo;
+	struct sm_line_key pending;   /* pending.p NULL: none */
+	uint64_t pending_warnings;
 };
 
 void load_sink_init(struct load_sink *ls, struct load *ld, const char *path, int64_t netns);

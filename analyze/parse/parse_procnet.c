@@ -726,7 +726,58 @@ struct pn_format {
 		   const struct sm_sink *sink, const char *line, size_t len);
 	/* The fields a row's reader looks at, or 0 for all of them. */
 	size_t (*row_fields)(const union pn_layout *lay);
+	/* A row's first field is its slot in this reading, not part of it. */
+	int slot_first;
+	/* The field holding "timer:time left", or -1: the time left is left
+	 * out of a row's key. NULL: no such field. */
+	int (*timer_field)(const union pn_layout *lay);
 };
+
+/*
+ * A row line's key for sink->known (see sm_line_key). 0 if the line is a
+ * header or blank: not a row.
+ */
+static int pn_row_key(const struct pn_format *fmt, const union pn_layout *lay, const char *line, size_t n,
+		      struct sm_line_key *k)
+{
+	int timer = fmt->timer_field ? fmt->timer_field(lay) : -1, f;
+	size_t i = 0, t;
+
+	while (i < n && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	t = i;
+	while (i < n && line[i] != ' ' && line[i] != '\t')
+		i++;
+	if (i == t || pn_tok_eq(line + t, i - t, fmt->header_word))
+		return 0;
+	if (fmt->slot_first) {
+		while (i < n && (line[i] == ' ' || line[i] == '\t'))
+			i++;
+		t = i;
+	}
+	k->p = line + t;
+	k->len = n - t;
+	k->skip_off = k->skip_len = 0;
+	if (timer < 0)
+		return 1;
+	/* field 0 ends at i (the slot), the key's first field starts at t */
+	for (f = fmt->slot_first ? 1 : 0, i = t; f < timer && i < n; f++) {
+		while (i < n && line[i] != ' ' && line[i] != '\t')
+			i++;
+		while (i < n && (line[i] == ' ' || line[i] == '\t'))
+			i++;
+	}
+	while (i < n && line[i] != ':' && line[i] != ' ' && line[i] != '\t')
+		i++;
+	if (i < n && line[i] == ':') {
+		t = ++i;
+		while (i < n && line[i] != ' ' && line[i] != '\t')
+			i++;
+		k->skip_off = (size_t)(line + t - k->p);
+		k->skip_len = i - t;
+	}
+	return 1;
+}
 
 /*
  * Header first, then rows. A header again mid-file (another dump was
@@ -740,7 +791,9 @@ static int pn_table_walk(const struct pn_format *fmt, const void *arg, const cha
 	union pn_layout lay, next;
 	struct pn_fields fl;
 	const char *line;
-	size_t n, want;
+	const char *hdr = NULL;
+	struct sm_line_key key;
+	size_t n, want, hlen = 0;
 	int have_header = 0, rc;
 
 	if (!len)   /* an empty capture may arrive as (NULL, 0): no pointer arithmetic on it */
@@ -748,6 +801,9 @@ static int pn_table_walk(const struct pn_format *fmt, const void *arg, const cha
 	memset(&lay, 0, sizeof(lay));
 	lines_init(&it, buf, len);
 	while (lines_next(&it, &line, &n)) {
+		if (have_header && sink && sink->known && pn_row_key(fmt, &lay, line, n, &key) &&
+		    sink->known(sink->ctx, hdr, hlen, &key))
+			continue;
 		/* a tcp row has seven columns nothing reads: split only what is */
 		want = have_header && fmt->row_fields ? fmt->row_fields(&lay) : 0;
 		if (want)
@@ -762,6 +818,8 @@ static int pn_table_walk(const struct pn_format *fmt, const void *arg, const cha
 			if (fmt->header(arg, &fl, &next) == 0) {
 				lay = next;
 				have_header = 1;
+				hdr = line;
+				hlen = n;
 			} else if (!have_header) {
 				return -1;
 			} else {
@@ -795,8 +853,13 @@ static size_t pn_inet_row_fields(const union pn_layout *lay)
 	return lay->inet.need;
 }
 
+static int pn_inet_timer_field(const union pn_layout *lay)
+{
+	return lay->inet.col[PN_TIMER];
+}
+
 static const struct pn_format pn_inet_format = {
-	"sl", pn_inet_header_fmt, pn_inet_row_fmt, pn_inet_row_fields,
+	"sl", pn_inet_header_fmt, pn_inet_row_fmt, pn_inet_row_fields, 1, pn_inet_timer_field,
 };
 
 int parse_procnet_inet(const char *buf, size_t len, const char *proto, const struct sm_sink *sink)
@@ -821,7 +884,7 @@ static int pn_unix_row_fmt(const void *arg, const union pn_layout *lay, const st
 
 /* unix: the header comes with or without Inode. */
 static const struct pn_format pn_unix_format = {
-	"Num", pn_unix_header_fmt, pn_unix_row_fmt, NULL,
+	"Num", pn_unix_header_fmt, pn_unix_row_fmt, NULL, 0, NULL,
 };
 
 int parse_procnet_unix(const char *buf, size_t len, const struct sm_sink *sink)
@@ -842,7 +905,7 @@ static int pn_simple_row_fmt(const void *arg, const union pn_layout *lay, const 
 
 /* netlink and packet: both start with "sk"; pn_simple_spec tells them apart. */
 static const struct pn_format pn_simple_format = {
-	"sk", pn_simple_header_fmt, pn_simple_row_fmt, NULL,
+	"sk", pn_simple_header_fmt, pn_simple_row_fmt, NULL, 0, NULL,
 };
 
 int parse_procnet_netlink(const char *buf, size_t len, const struct sm_sink *sink)

@@ -142,6 +142,19 @@ struct sm_packet_row {
 	int truncated;            /* caplen < wire length */
 };
 
+/*
+ * A row line as sink->known sees it: the line less what changes while the
+ * row's substance does not. [p, p + len) is the line without its slot
+ * number; [skip_off, skip_off + skip_len) within it is the time left on
+ * the socket's timer, which counts down while nothing else moves. A row
+ * known by its key may differ from the one remembered in timer_ms alone.
+ */
+struct sm_line_key {
+	const char *p;
+	size_t len;
+	size_t skip_off, skip_len;
+};
+
 struct sm_sink {
 	void *ctx;
 	int (*socket)(void *ctx, const struct sm_socket_row *row);
@@ -153,6 +166,13 @@ struct sm_sink {
 	int (*goroutine)(void *ctx, const struct sm_goroutine_row *row);
 	/* Captures: one call per TCP segment. May be NULL. */
 	int (*packet)(void *ctx, const struct sm_packet_row *row);
+	/*
+	 * Tables read again and again (/proc/net): before a row line is
+	 * parsed, its key and the header line it is read under. Non-zero: the
+	 * consumer knows what this key makes and the line is skipped; 0: it
+	 * is parsed, and its rows follow. May be NULL.
+	 */
+	int (*known)(void *ctx, const char *hdr, size_t hlen, const struct sm_line_key *key);
 };
 
 /* Reset a row to "nothing known". */

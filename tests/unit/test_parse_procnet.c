@@ -644,6 +644,63 @@ static void test_inet_callback_stops(void **state)
 	rowrec_delete(r);
 }
 
+/* sink->known: records each key offered; says "known" to keys holding "222". */
+struct known_rec {
+	char key[8][200];
+	char skipped[8][32];
+	char hdr[8][200];
+	size_t n;
+};
+
+static int known_cb(void *ctx, const char *hdr, size_t hlen, const struct sm_line_key *k)
+{
+	struct known_rec *kr = ctx;
+	size_t i = kr->n++;
+
+	assert_true(i < 8);
+	snprintf(kr->hdr[i], sizeof(kr->hdr[i]), "%.*s", (int)hlen, hdr);
+	snprintf(kr->key[i], sizeof(kr->key[i]), "%.*s", (int)k->len, k->p);
+	snprintf(kr->skipped[i], sizeof(kr->skipped[i]), "%.*s", (int)k->skip_len, k->p + k->skip_off);
+	assert_true(k->skip_off + k->skip_len <= k->len);
+	return strstr(kr->key[i], " 222 ") != NULL;
+}
+
+static int known_row(void *ctx, const struct sm_socket_row *row)
+{
+	struct known_rec *kr = ctx;
+
+	/* a row comes only for a line that was not known */
+	assert_true(kr->n > 0);
+	assert_null(strstr(kr->key[kr->n - 1], " 222 "));
+	assert_true(row->inode == 111 || row->inode == 333);
+	return 0;
+}
+
+/* The keys offered to sink->known: without the slot, and with the timer's
+ * time left marked as the part to skip; a known line makes no row. */
+static void test_inet_known_lines(void **state)
+{
+	static const char text[] = TCP_HDR ROW_A ROW_B
+		"   2: 0100007F:D431 0100007F:1F90 01 00000000:00000000 02:000AFC80 00000000  1000        0 333 1 0000000000000000 20 4 30 10 -1\n";
+	struct known_rec kr;
+	struct sm_sink sink;
+
+	(void)state;
+	memset(&kr, 0, sizeof(kr));
+	memset(&sink, 0, sizeof(sink));
+	sink.ctx = &kr;
+	sink.known = known_cb;
+	sink.socket = known_row;
+	assert_int_equal(parse_procnet_inet(text, sizeof(text) - 1, "tcp", &sink), 0);
+	assert_int_equal(kr.n, 3);
+	assert_string_equal(kr.hdr[0], "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode");
+	assert_int_equal(strncmp(kr.key[0], "0100007F:1F90 00000000:0000 0A", 30), 0);
+	assert_string_equal(kr.skipped[0], "00000000");
+	assert_string_equal(kr.skipped[1], "00000064");
+	assert_string_equal(kr.skipped[2], "000AFC80");
+	assert_int_equal(strncmp(kr.key[2], "0100007F:D431", 13), 0);
+}
+
 /* --- unix edge cases ------------------------------------------------------ */
 
 #define UNIX_HDR "Num       RefCount Protocol Flags    Type St Inode Path\n"
@@ -956,6 +1013,7 @@ int main(void)
 		cmocka_unit_test(test_inet_embedded_nul),
 		cmocka_unit_test(test_inet_v6_forms),
 		cmocka_unit_test(test_inet_udp_raw),
+		cmocka_unit_test(test_inet_known_lines),
 		cmocka_unit_test(test_inet_second_header),
 		cmocka_unit_test(test_inet_callback_stops),
 		cmocka_unit_test(test_unix_edges),

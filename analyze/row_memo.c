@@ -1,0 +1,134 @@
+/* row_memo: table lines remembered across readings; see row_memo.h. */
+#include "row_memo.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strbuf.h"
+
+/* How far past the expected line a line is looked for: the lines of
+ * sockets closed since the previous reading, in a row. */
+#define MEMO_AHEAD 16
+
+struct memo_line {
+	struct sm_line_key k;
+	unsigned char val[ROW_MEMO_VAL_MAX];
+};
+
+/* One reading of the table: its lines in order and their header. */
+struct memo_gen {
+	struct memo_line *lines;
+	size_t n, cap;
+	const char *hdr;          /* NULL: no header seen yet */
+	size_t hlen;
+	int mixed;                /* two different headers: keeps nothing */
+	char *text;               /* what the keys point into (prev only) */
+};
+
+struct row_memo {
+	size_t val_size;
+	struct memo_gen prev, next;
+	size_t cursor;            /* the line of prev expected next */
+	const char *seen_hdr;     /* the header pointer last checked, and */
+	int hdr_matches;          /* whether prev holds under it */
+};
+
+struct row_memo *row_memo_new(size_t val_size)
+{
+	struct row_memo *m = xcalloc(1, sizeof(*m));
+
+	m->val_size = val_size < ROW_MEMO_VAL_MAX ? val_size : ROW_MEMO_VAL_MAX;
+	return m;
+}
+
+void row_memo_free(struct row_memo *m)
+{
+	if (!m)
+		return;
+	free(m->prev.lines);
+	free(m->prev.text);
+	free(m->next.lines);
+	free(m);
+}
+
+static int same_bytes(const char *a, size_t alen, const char *b, size_t blen)
+{
+	return alen == blen && !memcmp(a, b, alen);
+}
+
+static int same_key(const struct sm_line_key *a, const struct sm_line_key *b)
+{
+	size_t atail = a->skip_off + a->skip_len, btail = b->skip_off + b->skip_len;
+
+	return a->skip_off == b->skip_off && a->len - atail == b->len - btail &&
+	       !memcmp(a->p, b->p, a->skip_off) && !memcmp(a->p + atail, b->p + btail, a->len - atail);
+}
+
+/* Does prev hold under hdr, and may next keep what is put under it? */
+static void memo_header(struct row_memo *m, const char *hdr, size_t hlen)
+{
+	m->seen_hdr = hdr;
+	m->hdr_matches = m->prev.hdr && !m->prev.mixed && same_bytes(m->prev.hdr, m->prev.hlen, hdr, hlen);
+	if (!m->next.hdr) {
+		m->next.hdr = hdr;
+		m->next.hlen = hlen;
+	} else if (!same_bytes(m->next.hdr, m->next.hlen, hdr, hlen)) {
+		m->next.mixed = 1;
+	}
+}
+
+const void *row_memo_get(struct row_memo *m, const char *hdr, size_t hlen, const struct sm_line_key *k)
+{
+	const struct memo_gen *g = &m->prev;
+	size_t i, end;
+
+	if (hdr != m->seen_hdr)
+		memo_header(m, hdr, hlen);
+	if (!m->hdr_matches)
+		return NULL;
+	end = g->n - m->cursor > MEMO_AHEAD ? m->cursor + MEMO_AHEAD : g->n;
+	for (i = m->cursor; i < end; i++)
+		if (same_key(&g->lines[i].k, k)) {
+			m->cursor = i + 1;
+			return g->lines[i].val;
+		}
+	return NULL;
+}
+
+void row_memo_put(struct row_memo *m, const struct sm_line_key *k, const void *val)
+{
+	struct memo_gen *g = &m->next;
+
+	if (!m->seen_hdr || g->mixed)
+		return;
+	if (g->n == g->cap) {
+		g->cap = g->cap ? g->cap * 2 : 1024;
+		g->lines = xreallocarray(g->lines, g->cap, sizeof(*g->lines));
+	}
+	g->lines[g->n].k = *k;
+	memcpy(g->lines[g->n].val, val, m->val_size);
+	g->n++;
+}
+
+void row_memo_end(struct row_memo *m, char *text)
+{
+	struct memo_line *spare = m->prev.lines;
+	size_t spare_cap = m->prev.cap;
+
+	free(m->prev.text);
+	m->prev = m->next;
+	m->prev.text = text;
+	if (!text || m->prev.mixed) {
+		free(m->prev.text);
+		free(m->prev.lines);
+		memset(&m->prev, 0, sizeof(m->prev));
+	}
+	/* The next reading is about as long as this one: its array serves. */
+	memset(&m->next, 0, sizeof(m->next));
+	m->next.lines = spare;
+	m->next.cap = spare_cap;
+	m->cursor = 0;
+	m->seen_hdr = NULL;
+	m->hdr_matches = 0;
+}

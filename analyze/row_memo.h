@@ -1,0 +1,47 @@
+/*
+ * row_memo: what the lines of a table re-read every snapshot stood for,
+ * remembered by their text, so that a line unchanged since the table's
+ * previous reading is not parsed again. A /proc/net/tcp of 10,000 sockets
+ * changes by a few percent between snapshots, and parsing it was most of
+ * a bundle's load.
+ *
+ * The kernel lists a table's sockets in nearly the same order every time,
+ * so the previous reading is walked alongside the current one: a line is
+ * compared with the one expected next, then with the few after it (the
+ * lines of sockets closed since), never looked up in a hash table, whose
+ * every probe would miss the cache. A table in another order gets no help,
+ * and costs a few failed comparisons a line.
+ *
+ * Two generations: lookups see what was put while the previous text of
+ * the table was read; puts go to the current one, which the next
+ * row_memo_end makes the previous. Entries point into the text they were
+ * read from, which row_memo_end adopts, so no line is copied. An entry
+ * holds only under the header line it was read with: a text with another
+ * header finds nothing, and one with two different headers keeps nothing.
+ */
+#ifndef SM_ROW_MEMO_H
+#define SM_ROW_MEMO_H
+
+#include <stddef.h>
+
+#include "rows.h"
+
+#define ROW_MEMO_VAL_MAX 24
+
+struct row_memo;
+
+/* val_size: the bytes stored per line, at most ROW_MEMO_VAL_MAX. */
+struct row_memo *row_memo_new(size_t val_size);
+void row_memo_free(struct row_memo *m);
+
+/* What the line stood for in the previous text under the same header, or
+ * NULL. hdr and the key point into the text being read. */
+const void *row_memo_get(struct row_memo *m, const char *hdr, size_t hlen, const struct sm_line_key *k);
+/* Remember the line -> val for the next reading, under the header of the
+ * last row_memo_get; in the order of the text. */
+void row_memo_put(struct row_memo *m, const struct sm_line_key *k, const void *val);
+/* The text just read, which every key put since the last call points
+ * into: the memo owns it now (NULL: forget this reading). */
+void row_memo_end(struct row_memo *m, char *text);
+
+#endif
