@@ -38,6 +38,8 @@ void ing_counts_clear(struct ing_counts *c)
 {
 	hashmap_clear(&c->map);
 	memset(c->cache, 0, sizeof(c->cache));
+	c->host_sockets = c->host_tcp = 0;
+	memset(c->host_state, 0, sizeof(c->host_state));
 }
 
 void ing_counts_add(struct ing_counts *c, int64_t process_id, const char *name, int64_t n)
@@ -80,14 +82,52 @@ void ing_counts_add_at(struct ing_counts *c, int64_t snapshot_id, int64_t proces
 	s->n = n;
 }
 
-void ing_counts_host_socket(struct ing_counts *c, int is_tcp, const char *state)
+static const char *const counts_states[COUNTS_STATES] = {
+	"ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT",
+	"CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING", "NEW_SYN_RECV",
+};
+
+int ing_counts_state_code(const char *state)
 {
-	ing_counts_add(c, 0, "sockets", 1);
+	int i;
+
+	for (i = 0; state && i < COUNTS_STATES; i++)
+		if (!strcmp(state, counts_states[i]))
+			return i;
+	return -1;
+}
+
+void ing_counts_host_code(struct ing_counts *c, int is_tcp, int code, const char *state)
+{
+	c->host_sockets++;
 	if (!is_tcp)
 		return;
-	ing_counts_add(c, 0, "tcp", 1);
-	if (state && *state)
+	c->host_tcp++;
+	if (code >= 0 && code < COUNTS_STATES)
+		c->host_state[code]++;
+	else if (state && *state)
 		ing_counts_add(c, 0, state, 1);
+}
+
+void ing_counts_host_socket(struct ing_counts *c, int is_tcp, const char *state)
+{
+	ing_counts_host_code(c, is_tcp, is_tcp ? ing_counts_state_code(state) : -1, state);
+}
+
+/* The host's plain counters into the map. */
+static void counts_host_spill(struct ing_counts *c)
+{
+	int i;
+
+	if (c->host_sockets)
+		ing_counts_add(c, 0, "sockets", c->host_sockets);
+	if (c->host_tcp)
+		ing_counts_add(c, 0, "tcp", c->host_tcp);
+	for (i = 0; i < COUNTS_STATES; i++)
+		if (c->host_state[i])
+			ing_counts_add(c, 0, counts_states[i], c->host_state[i]);
+	c->host_sockets = c->host_tcp = 0;
+	memset(c->host_state, 0, sizeof(c->host_state));
 }
 
 void ing_counts_owned_socket(struct ing_counts *c, int64_t process_id, int is_tcp, const char *state)
@@ -105,6 +145,7 @@ int ing_counts_flush(struct ing_counts *c, int64_t snapshot_id, char **err)
 	const void *key;
 	int64_t *v;
 
+	counts_host_spill(c);
 	for (i = 0; i < COUNTS_CACHE; i++)
 		counts_spill(c, &c->cache[i]);
 	while ((v = hashmap_next(&c->map, &pos, &key, &klen)) != NULL) {

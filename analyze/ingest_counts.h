@@ -19,6 +19,7 @@
 #define COUNTS_NAME_MAX 16
 
 #define COUNTS_CACHE 64
+#define COUNTS_STATES 12
 
 /* Keys are fixed-size, zero-padded: (snapshot id or 0: the current one,
  * process id, name). */
@@ -40,6 +41,10 @@ struct ing_counts {
 	 * same few: they gather here, direct-mapped, and reach the map only
 	 * when evicted or flushed. */
 	struct counts_slot cache[COUNTS_CACHE];
+	/* The host's counts of tcp states known by code (nearly every socket
+	 * row adds to them): plain counters, into the map at the flush. */
+	int64_t host_sockets, host_tcp;
+	int64_t host_state[COUNTS_STATES];
 	sqlite3_stmt *ins;
 };
 
@@ -52,8 +57,12 @@ void ing_counts_add(struct ing_counts *c, int64_t process_id, const char *name, 
 /* The same for an earlier snapshot of the source (an orphan decided late):
  * added to what that snapshot already has. */
 void ing_counts_add_at(struct ing_counts *c, int64_t snapshot_id, int64_t process_id, const char *name, int64_t n);
+/* A tcp state's code for ing_counts_host_code (the kernel's names), or -1. */
+int ing_counts_state_code(const char *state);
 /* A socket row seen in a table this snapshot: the host's counts. */
 void ing_counts_host_socket(struct ing_counts *c, int is_tcp, const char *state);
+/* The same, its state's code known (ing_counts_state_code). */
+void ing_counts_host_code(struct ing_counts *c, int is_tcp, int code, const char *state);
 /* A socket fd of a process whose socket is in a table: its counts. */
 void ing_counts_owned_socket(struct ing_counts *c, int64_t process_id, int is_tcp, const char *state);
 /* Writes the non-zero counts (those without a snapshot of their own for
