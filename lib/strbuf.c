@@ -30,6 +30,23 @@ void *xcalloc(size_t n, size_t size)
 	return p;
 }
 
+void *xaligned_array(size_t align, size_t n, size_t size)
+{
+	size_t bytes;
+	void *p;
+
+	if (size && n > SIZE_MAX / size)
+		die_oom(SIZE_MAX);
+	bytes = n * size;
+	if (!bytes)
+		bytes = align;
+	bytes = (bytes + align - 1) / align * align;   /* aligned_alloc wants a multiple */
+	p = aligned_alloc(align, bytes);
+	if (!p)
+		die_oom(bytes);
+	return p;
+}
+
 void *xreallocarray(void *p, size_t n, size_t size)
 {
 	size_t bytes;

@@ -37,6 +37,8 @@ void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xreallocarray(void *p, size_t n, size_t size);
+/* n * size bytes aligned to align (a power of two), for free(). */
+void *xaligned_array(size_t align, size_t n, size_t size);
 char *xstrdup(const char *s);
 
 #endif
