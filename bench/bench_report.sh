@@ -8,7 +8,9 @@
 # and the gateway leaking 5 CLOSE_WAIT sockets per snapshot.
 #
 # Timed with bench/cputime (median of SM_BENCH_RUNS, default 3):
-#   report BUNDLE      load into memory + rules + verdict + JSON (the target)
+#   report BUNDLE      load into memory + rules + verdict + JSON (the target;
+#                      the load decompresses on a second thread: wall and
+#                      CPU time both count)
 #   report DB          rules + verdict + JSON on the loaded database (the
 #                      rules' own cost)
 # and the report is checked: close_wait_leak on the gateway (pid 2210), no
@@ -69,6 +71,9 @@ done
 printf '%-34s %8s %8s\n' "" wall_s cpu_s
 printf '%-34s %8s %8s\n' "report BUNDLE (load + rules)" "$f_wall" "$f_cpu"
 printf '%-34s %8s %8s\n' "report DB (rules only)" "$r_wall" "$r_cpu"
-verdict=$(awk -v c="$f_cpu" -v t="$TARGET" 'BEGIN { print (c + 0 <= t + 0) ? "MET" : "NOT MET" }')
-echo "target: report on the 1-hour, $STEADY-socket bundle under ${TARGET} s (CPU): $verdict ($f_cpu s; rules alone $r_cpu s)"
+# The load reads on two threads (decompression and untar on one), so the
+# wall time is what the user waits and the CPU time what the host pays:
+# both are printed, and the target is met only when both are under it.
+verdict=$(awk -v c="$f_cpu" -v w="$f_wall" -v t="$TARGET" 'BEGIN { print (c + 0 <= t + 0 && w + 0 <= t + 0) ? "MET" : "NOT MET" }')
+echo "target: report on the 1-hour, $STEADY-socket bundle under ${TARGET} s: $verdict (wall $f_wall s, CPU $f_cpu s on two threads; rules alone $r_cpu s CPU)"
 exit 0
