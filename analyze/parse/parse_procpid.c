@@ -472,7 +472,7 @@ int parse_fd_listing(const char *buf, size_t len, int64_t pid, const struct sm_s
 	while (lines_next(&it, &line, &n)) {
 		struct sm_line_key key = { line, n, 0, 0 };
 
-		if (!fields_split(line, n, f, fl, 1))
+		if (!fields_split_first(line, n, f, fl, 1))   /* blank? */
 			continue;
 		lines++;
 		/* a listing has no header: each line says all it means */
