@@ -953,7 +953,7 @@ static void sockfd_note(struct ingest *ing, int64_t process_id, int64_t fd, int6
 	ing->sockfds[ing->nsockfds].netns = netns;
 	ing->sockfds[ing->nsockfds].inode = inode;
 	{
-		/* looked up once here, for snapshot_orphans and the counts, and
+		/* looked up once here, for snapshot_sockfds, and
 		 * only when the fd's socket is not the one it had last time */
 		const struct ing_socket *s = NULL;
 
@@ -1212,21 +1212,29 @@ int ingest_collection_step(struct ingest *ing, const char *step, const char *nam
  * since its socket left the tables, or since the fd appeared if the
  * socket was never seen.
  */
-static void snapshot_orphans(struct ingest *ing, int have_tables)
+/*
+ * The socket fds of this snapshot, against its tables, in one walk: one
+ * whose socket is in a table counts for its process (tcp sockets by
+ * state); one whose socket is not is an orphan, decided now if the fd
+ * was there before, else kept for the next snapshot (it may have been
+ * opened after the tables were read). Without tables (an lsof-only
+ * capture) there is nothing to compare against.
+ */
+static void snapshot_sockfds(struct ingest *ing, int have_tables)
 {
 	size_t i, keep = 0;
 
-	if (!have_tables) {
-		ing->nsockfds = 0;
-		return;   /* an lsof-only capture: nothing to compare against */
-	}
 	for (i = 0; i < ing->nsockfds; i++) {
 		const struct ing_sockfd *sf = &ing->sockfds[i];
 		const struct ing_fd *f;
 		const struct ing_socket *s = sockfd_socket(ing, sf);
 
-		if (s && s->last == ing->snap_id)
-			continue;   /* in a table of this snapshot */
+		if (s && s->last == ing->snap_id) {   /* in a table of this snapshot */
+			ing_counts_owned_socket(&ing->counts, sf->process_id, s->tcp, s->state);
+			continue;
+		}
+		if (!have_tables)
+			continue;
 		f = fd_store_get(&ing->fds, sf->process_id, sf->fd);
 		if (!f || f->first == ing->snap_id) {
 			ing->sockfds[keep++] = *sf;   /* new fd: decide later */
@@ -1299,38 +1307,56 @@ static int close_ivs(struct ingest *ing, struct hashmap *m, int which, int nk, i
 	return 0;
 }
 
-static int close_sockets_of(struct ingest *ing, struct hashmap *map, int64_t upto)
+/* A socket gone: its last state and snapshot written, its slot freed. */
+static int close_socket(struct ingest *ing, uint32_t idx)
 {
-	size_t pos = 0;
+	sqlite3_stmt *st = ing->st[ST_SOCKET_LAST];
+	const struct ing_socket *s = &ing->spool[idx];
+
+	if (socket_state_flush(ing, s) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, s->last);
+	sqlite3_bind_int64(st, 2, s->id);
+	if (ing_step(ing, ST_SOCKET_LAST) < 0)
+		return -1;
+	tuple_forget(ing, s);
+	spool_release(ing, idx);
+	return 0;
+}
+
+/*
+ * Closes the sockets not seen in snapshot upto (every one if 0). Those
+ * with an inode, nearly all, are found by walking the spool in order, not
+ * the map's slots; the few without (TIME_WAIT) by their map.
+ */
+static int close_sockets(struct ingest *ing, int64_t upto)
+{
+	size_t pos = 0, klen;
 	const void *key;
-	size_t klen;
-	uint32_t *idx;
+	uint32_t i, *idx;
 
-	while ((idx = hashmap_next(map, &pos, &key, &klen)) != NULL) {
-		sqlite3_stmt *st = ing->st[ST_SOCKET_LAST];
-		const struct ing_socket *s = &ing->spool[*idx];
+	for (i = 0; i < ing->nspool; i++) {
+		const struct ing_socket *s = &ing->spool[i];
+		char ikey[1 + sizeof(uint64_t)];
 
-		if (upto && s->last == upto)
+		if (!s->id || !s->has_inode || (upto && s->last == upto))
 			continue;
-		if (socket_state_flush(ing, s) < 0)
+		ikey[0] = 'I';
+		memcpy(ikey + 1, &s->inode, sizeof(s->inode));
+		if (close_socket(ing, i) < 0)
 			return -1;
-		sqlite3_bind_int64(st, 1, s->last);
-		sqlite3_bind_int64(st, 2, s->id);
-		if (ing_step(ing, ST_SOCKET_LAST) < 0)
+		hashmap_del(&ing->isockets, ikey, sizeof(ikey));
+	}
+	while ((idx = hashmap_next(&ing->sockets, &pos, &key, &klen)) != NULL) {
+		if (upto && ing->spool[*idx].last == upto)
+			continue;
+		if (close_socket(ing, *idx) < 0)
 			return -1;
-		tuple_forget(ing, s);
-		spool_release(ing, *idx);
-		hashmap_del(map, key, klen);
+		hashmap_del(&ing->sockets, key, klen);
 	}
 	return 0;
 }
 
-static int close_sockets(struct ingest *ing, int64_t upto)
-{
-	return close_sockets_of(ing, &ing->isockets, upto) < 0 ? -1 : close_sockets_of(ing, &ing->sockets, upto);
-}
-
-/* An fd interval has ended: its last snapshot is settled. */
 static int fd_closed(void *ctx, int64_t process_id, int64_t fd, const struct ing_fd *f)
 {
 	struct ingest *ing = ctx;
@@ -1372,24 +1398,6 @@ static int update_samples(struct ingest *ing)
 	return 0;
 }
 
-/*
- * The per-process counts for snapshot_counts: tcp sockets by state of each
- * process's socket fds (before snapshot_orphans keeps only the undecided
- * ones), and the orphaned fds it holds now (after it).
- */
-static void snapshot_owned_counts(struct ingest *ing)
-{
-	size_t i;
-
-	for (i = 0; i < ing->nsockfds; i++) {
-		const struct ing_sockfd *sf = &ing->sockfds[i];
-		const struct ing_socket *s = sockfd_socket(ing, sf);
-
-		if (s && s->last == ing->snap_id)
-			ing_counts_owned_socket(&ing->counts, sf->process_id, s->tcp, s->state);
-	}
-}
-
 static int snapshot_counts_flush(struct ingest *ing)
 {
 	size_t pos = 0;
@@ -1424,8 +1432,7 @@ int ingest_snapshot_end(struct ingest *ing)
 {
 	int64_t cur = ing->snap_id;
 
-	snapshot_owned_counts(ing);
-	snapshot_orphans(ing, ing->inodes_seen > 0);
+	snapshot_sockfds(ing, ing->inodes_seen > 0);
 	snapshot_peers(ing);
 	if (snapshot_counts_flush(ing) < 0 || update_samples(ing) < 0 || close_sockets(ing, cur) < 0 || close_fds(ing, cur) < 0 ||
 	    close_counters(ing, cur) < 0 ||
