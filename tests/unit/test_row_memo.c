@@ -78,23 +78,30 @@ static void memo_read(struct row_memo *m, struct reading *r, const char *hdr, in
 	row_memo_end(m, r->text);
 }
 
+/* Two readings under header "H", a then b: found[] of b's lines. */
+static void read_twice(const char *const *a, const char *const *b, int *found)
+{
+	struct row_memo *m = row_memo_new(sizeof(int));
+	struct reading r1, r2;
+
+	read_lines(&r1, "H", a);
+	memo_read(m, &r1, "H", found);
+	assert_int_equal(found[0], -1);   /* the first reading knows nothing */
+	read_lines(&r2, "H", b);
+	memo_read(m, &r2, "H", found);
+	row_memo_free(m);
+}
+
 static void test_same_lines_found(void **state)
 {
 	static const char *const a[] = { "x 1", "x 2", "x 3", NULL };
-	struct row_memo *m = row_memo_new(sizeof(int));
-	struct reading r1, r2;
 	int f[64];
 
 	(void)state;
-	read_lines(&r1, "H", a);
-	memo_read(m, &r1, "H", f);
-	assert_int_equal(f[0], -1);   /* the first reading knows nothing */
-	read_lines(&r2, "H", a);
-	memo_read(m, &r2, "H", f);
+	read_twice(a, a, f);
 	assert_int_equal(f[0], 1000);
 	assert_int_equal(f[1], 1001);
 	assert_int_equal(f[2], 1002);
-	row_memo_free(m);
 }
 
 static void test_closed_new_changed(void **state)
@@ -102,39 +109,27 @@ static void test_closed_new_changed(void **state)
 	static const char *const a[] = { "s 1", "s 2", "s 3", "s 4", "s 5", "s 6", NULL };
 	/* s 2 and s 3 closed, n 1 new, s 5 changed */
 	static const char *const b[] = { "s 1", "s 4", "n 1", "s 5 changed", "s 6", NULL };
-	struct row_memo *m = row_memo_new(sizeof(int));
-	struct reading r1, r2;
 	int f[64];
 
 	(void)state;
-	read_lines(&r1, "H", a);
-	memo_read(m, &r1, "H", f);
-	read_lines(&r2, "H", b);
-	memo_read(m, &r2, "H", f);
+	read_twice(a, b, f);
 	assert_int_equal(f[0], 1000);
 	assert_int_equal(f[1], 1003);  /* past the closed ones */
 	assert_int_equal(f[2], -1);
 	assert_int_equal(f[3], -1);
 	assert_int_equal(f[4], 1005);  /* back in step */
-	row_memo_free(m);
 }
 
 static void test_timer_skipped(void **state)
 {
 	static const char *const a[] = { "s 1 T100 q0", "s 2 T200 q0", NULL };
 	static const char *const b[] = { "s 1 T95 q0", "s 2 T195 q1", NULL };
-	struct row_memo *m = row_memo_new(sizeof(int));
-	struct reading r1, r2;
 	int f[64];
 
 	(void)state;
-	read_lines(&r1, "H", a);
-	memo_read(m, &r1, "H", f);
-	read_lines(&r2, "H", b);
-	memo_read(m, &r2, "H", f);
+	read_twice(a, b, f);
 	assert_int_equal(f[0], 1000);  /* only the timer moved */
 	assert_int_equal(f[1], -1);    /* the queue too */
-	row_memo_free(m);
 }
 
 static void test_header_must_match(void **state)
@@ -157,58 +152,61 @@ static void test_header_must_match(void **state)
 	row_memo_free(m);
 }
 
+/* Line i of r looked up under header [hdr, hdr+hlen) (nothing found) and put. */
+static void put_line(struct row_memo *m, const struct reading *r, size_t i, const char *hdr, size_t hlen)
+{
+	struct sm_line_key k = key_of(r, i);
+	int v = 7;
+
+	assert_null(row_memo_get(m, hdr, hlen, &k));
+	row_memo_put(m, &k, &v);
+}
+
+/* After reading a, what a second reading of a under "H" finds of its first line. */
+static int found_after(struct row_memo *m, const char *const *a)
+{
+	struct reading r;
+	int f[64];
+
+	read_lines(&r, "H", a);
+	memo_read(m, &r, "H", f);
+	row_memo_free(m);
+	return f[0];
+}
+
 static void test_mixed_headers_keep_nothing(void **state)
 {
 	static const char *const a[] = { "s 1", "s 2", NULL };
 	struct row_memo *m = row_memo_new(sizeof(int));
-	struct reading r1, r2;
-	struct sm_line_key k;
-	int f[64], v = 7;
+	struct reading r1;
 
 	(void)state;
 	read_lines(&r1, "H", a);
-	k = key_of(&r1, 0);
-	assert_null(row_memo_get(m, r1.text, 1, &k));
-	row_memo_put(m, &k, &v);
-	k = key_of(&r1, 1);
+	put_line(m, &r1, 0, r1.text, 1);
 	/* a second, different header: the line "s 1" itself, as if it were one */
-	assert_null(row_memo_get(m, r1.line[0], r1.len[0], &k));
-	row_memo_put(m, &k, &v);
+	put_line(m, &r1, 1, r1.line[0], r1.len[0]);
 	row_memo_end(m, r1.text);
-	read_lines(&r2, "H", a);
-	memo_read(m, &r2, "H", f);
-	assert_int_equal(f[0], -1);
-	assert_int_equal(f[1], -1);
-	row_memo_free(m);
+	assert_int_equal(found_after(m, a), -1);
 }
 
 static void test_end_null_forgets(void **state)
 {
 	static const char *const a[] = { "s 1", NULL };
 	struct row_memo *m = row_memo_new(sizeof(int));
-	struct reading r1, r2;
-	struct sm_line_key k;
-	int f[64], v = 7;
+	struct reading r1;
 
 	(void)state;
 	read_lines(&r1, "H", a);
-	k = key_of(&r1, 0);
-	row_memo_get(m, r1.text, 1, &k);
-	row_memo_put(m, &k, &v);
+	put_line(m, &r1, 0, r1.text, 1);
 	row_memo_end(m, NULL);   /* the caller kept the text */
 	free(r1.text);
-	read_lines(&r2, "H", a);
-	memo_read(m, &r2, "H", f);
-	assert_int_equal(f[0], -1);
-	row_memo_free(m);
+	assert_int_equal(found_after(m, a), -1);
 }
 
 static void test_reordered_within_reach(void **state)
 {
 	const char *a[41], *b[41];
 	char buf[40][16];
-	struct row_memo *m = row_memo_new(sizeof(int));
-	struct reading r1, r2;
 	int f[64], i, hits = 0;
 
 	(void)state;
@@ -218,10 +216,7 @@ static void test_reordered_within_reach(void **state)
 		b[i] = buf[39 - i];   /* reversed: mostly out of reach */
 	}
 	a[40] = b[40] = NULL;
-	read_lines(&r1, "H", a);
-	memo_read(m, &r1, "H", f);
-	read_lines(&r2, "H", b);
-	memo_read(m, &r2, "H", f);
+	read_twice(a, b, f);
 	for (i = 0; i < 40; i++) {
 		if (f[i] >= 0) {
 			assert_int_equal(f[i], 1000 + (39 - i));   /* never the wrong line */
@@ -229,7 +224,6 @@ static void test_reordered_within_reach(void **state)
 		}
 	}
 	assert_true(hits < 40);
-	row_memo_free(m);
 }
 
 int main(void)
