@@ -1,6 +1,8 @@
 /*
  * fuzz_archive: the archive reader (bundles' tar.zst, tar.gz, zip, plain
- * tar) through ar_walk() on a private temporary file.
+ * tar) through ar_walk() on a private temporary file, read on the
+ * caller's thread and then on a thread of its own: the same outcome
+ * (members delivered and skipped, cut, hostile, error) both ways.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -53,6 +55,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.note = fuzz_note;
 	ar_walk(path, &o, &res);
 	FUZZ_CHECK(memchr(res.error, '\0', sizeof(res.error)) != NULL);
+	{
+		/* read on a thread of its own (as bundles are): the same outcome */
+		struct ar_result tres;
+
+		o.threaded = 1;
+		ar_walk(path, &o, &tres);
+		FUZZ_CHECK(tres.members == res.members && tres.skipped == res.skipped &&
+			   tres.truncated == res.truncated && tres.hostile == res.hostile &&
+			   tres.not_archive == res.not_archive && !strcmp(tres.error, res.error));
+	}
 	ar_is_archive(path);
 	return 0;
 }
