@@ -43,6 +43,11 @@
 #define BSNAP_BYTES_MAX ((size_t)1 << 30)
 #define BSNAP_NAME_MAX 48        /* "proc/4194304/cmdline", "pprof/4194304/goroutine-debug2.txt" */
 #define BUNDLE_NOTES_MAX 20      /* skipped members listed one by one, per kind */
+/* The memos of the last snapshot's tables and fd listings: a real host's
+ * take a few MB (10,000 sockets: ~4 MB); past these a hostile bundle's
+ * lines are parsed every time instead. */
+#define BSNAP_MEMO_BYTES ((size_t)256 << 20)
+#define BSNAP_MEMOS_MAX 65536
 
 struct bmember {
 	char *name;       /* the part after snap/NNNNNN/ */
@@ -93,6 +98,7 @@ struct bundle_state {
 	/* "net/<netns>/<table>" -> its lines last time (struct bmemo), for
 	 * the tables of the last snapshot only: that bounds what they keep. */
 	struct hashmap memos;
+	size_t memo_budget;   /* what they may still hold */
 };
 
 struct bmemo {
@@ -304,9 +310,11 @@ static struct row_memo *bsnap_memo(struct bundle_state *b, const char *name, siz
 
 	if (b->ld->opt->no_memo || strlen(name) > BSNAP_NAME_MAX)
 		return NULL;
+	if (b->memos.count >= BSNAP_MEMOS_MAX && !hashmap_get(&b->memos, name, strlen(name)))
+		return NULL;
 	bm = hashmap_put(&b->memos, name, strlen(name), &is_new);
 	if (is_new)
-		bm->rows = row_memo_new(val_size);
+		bm->rows = row_memo_new(val_size, &b->memo_budget);
 	bm->seq = b->seq;
 	return bm->rows;
 }
@@ -352,8 +360,8 @@ static int bsnap_tables(struct bundle_state *b, const char *prefix)
 		load_sink_finish(&ls);
 		if (ls.failed)
 			return -1;
-		if (ls.memo) {   /* its lines point into the text: the memo keeps it */
-			row_memo_end(ls.memo, m->data);
+		if (ls.memo) {   /* its lines point into the text: the memo keeps (or frees) it */
+			row_memo_end(ls.memo, m->data, m->size);
 			m->data = NULL;
 			m->size = 0;
 		}
@@ -435,8 +443,8 @@ static int bsnap_process(struct bundle_state *b, const char *prefix, const struc
 	sink = load_sink_make(&ls);
 	parse_fd_listing(p->fd->data, p->fd->size, p->pid, &sink);
 	load_sink_finish(&ls);
-	if (ls.memo) {   /* its lines point into the listing: the memo keeps it */
-		row_memo_end(ls.memo, p->fd->data);
+	if (ls.memo) {   /* its lines point into the listing: the memo keeps (or frees) it */
+		row_memo_end(ls.memo, p->fd->data, p->fd->size);
 		p->fd->data = NULL;
 		p->fd->size = 0;
 	}
@@ -924,6 +932,7 @@ int load_bundle(struct load *ld, const char *path, const char *sha256)
 	o.threaded = 1;
 	hashmap_init(&b.names, BSNAP_NAME_MAX, 0);
 	hashmap_init(&b.memos, BSNAP_NAME_MAX, sizeof(struct bmemo));
+	b.memo_budget = BSNAP_MEMO_BYTES;
 	if (load_begin(ld) < 0)
 		return -1;
 	rc = ar_walk(path, &o, &res);

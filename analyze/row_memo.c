@@ -24,31 +24,59 @@ struct memo_gen {
 	size_t hlen;
 	int mixed;                /* two different headers: keeps nothing */
 	char *text;               /* what the keys point into (prev only) */
+	size_t text_size;
+	int full;                 /* over the budget: keeps what it has */
 };
 
 struct row_memo {
 	size_t val_size;
+	size_t *budget;           /* bytes all memos sharing it may still hold */
+	size_t held;              /* bytes this one holds: texts and arrays */
 	struct memo_gen prev, next;
 	size_t cursor;            /* the line of prev expected next */
 	const char *seen_hdr;     /* the header pointer last checked, and */
 	int hdr_matches;          /* whether prev holds under it */
 };
 
-struct row_memo *row_memo_new(size_t val_size)
+struct row_memo *row_memo_new(size_t val_size, size_t *budget)
 {
 	struct row_memo *m = xcalloc(1, sizeof(*m));
 
 	m->val_size = val_size < ROW_MEMO_VAL_MAX ? val_size : ROW_MEMO_VAL_MAX;
+	m->budget = budget;
 	return m;
+}
+
+/* Takes n bytes from the budget; 0, or -1 when they are not there. */
+static int memo_charge(struct row_memo *m, size_t n)
+{
+	if (*m->budget < n)
+		return -1;
+	*m->budget -= n;
+	m->held += n;
+	return 0;
+}
+
+static void memo_refund(struct row_memo *m, size_t n)
+{
+	*m->budget += n;
+	m->held -= n;
+}
+
+static void gen_release(struct row_memo *m, struct memo_gen *g)
+{
+	memo_refund(m, g->cap * sizeof(*g->lines) + (g->text ? g->text_size : 0));
+	free(g->lines);
+	free(g->text);
+	memset(g, 0, sizeof(*g));
 }
 
 void row_memo_free(struct row_memo *m)
 {
 	if (!m)
 		return;
-	free(m->prev.lines);
-	free(m->prev.text);
-	free(m->next.lines);
+	gen_release(m, &m->prev);
+	gen_release(m, &m->next);
 	free(m);
 }
 
@@ -100,10 +128,16 @@ void row_memo_put(struct row_memo *m, const struct sm_line_key *k, const void *v
 {
 	struct memo_gen *g = &m->next;
 
-	if (!m->seen_hdr || g->mixed)
+	if (!m->seen_hdr || g->mixed || g->full)
 		return;
 	if (g->n == g->cap) {
-		g->cap = g->cap ? g->cap * 2 : 1024;
+		size_t cap = g->cap ? g->cap * 2 : 64;
+
+		if (memo_charge(m, (cap - g->cap) * sizeof(*g->lines)) < 0) {
+			g->full = 1;   /* the lines so far are remembered, no more */
+			return;
+		}
+		g->cap = cap;
 		g->lines = xreallocarray(g->lines, g->cap, sizeof(*g->lines));
 	}
 	g->lines[g->n].k = *k;
@@ -111,23 +145,26 @@ void row_memo_put(struct row_memo *m, const struct sm_line_key *k, const void *v
 	g->n++;
 }
 
-void row_memo_end(struct row_memo *m, char *text)
+void row_memo_end(struct row_memo *m, char *text, size_t size)
 {
-	struct memo_line *spare = m->prev.lines;
-	size_t spare_cap = m->prev.cap;
+	struct memo_gen spare = m->prev;
 
+	spare.text = NULL;   /* the previous text goes now; its array serves again */
+	memo_refund(m, m->prev.text ? m->prev.text_size : 0);
 	free(m->prev.text);
 	m->prev = m->next;
-	m->prev.text = text;
-	if (!text || m->prev.mixed) {
-		free(m->prev.text);
-		free(m->prev.lines);
-		memset(&m->prev, 0, sizeof(m->prev));
+	m->prev.text = NULL;
+	if (text && !m->prev.mixed && memo_charge(m, size) == 0) {
+		m->prev.text = text;
+		m->prev.text_size = size;
+	} else {
+		free(text);
+		gen_release(m, &m->prev);
 	}
 	/* The next reading is about as long as this one: its array serves. */
 	memset(&m->next, 0, sizeof(m->next));
-	m->next.lines = spare;
-	m->next.cap = spare_cap;
+	m->next.lines = spare.lines;
+	m->next.cap = spare.cap;
 	m->cursor = 0;
 	m->seen_hdr = NULL;
 	m->hdr_matches = 0;

@@ -30,8 +30,13 @@
 
 struct row_memo;
 
-/* val_size: the bytes stored per line, at most ROW_MEMO_VAL_MAX. */
-struct row_memo *row_memo_new(size_t val_size);
+/*
+ * val_size: the bytes stored per line, at most ROW_MEMO_VAL_MAX. budget:
+ * the bytes the memos sharing it may hold (texts and line arrays), taken
+ * as they grow and given back as they shrink: past it a memo remembers
+ * fewer lines (they are parsed), never more memory.
+ */
+struct row_memo *row_memo_new(size_t val_size, size_t *budget);
 void row_memo_free(struct row_memo *m);
 
 /* What the line stood for in the previous text under the same header, or
@@ -40,8 +45,9 @@ const void *row_memo_get(struct row_memo *m, const char *hdr, size_t hlen, const
 /* Remember the line -> val for the next reading, under the header of the
  * last row_memo_get; in the order of the text. */
 void row_memo_put(struct row_memo *m, const struct sm_line_key *k, const void *val);
-/* The text just read, which every key put since the last call points
- * into: the memo owns it now (NULL: forget this reading). */
-void row_memo_end(struct row_memo *m, char *text);
+/* The text just read (size bytes), which every key put since the last
+ * call points into: the memo owns it now, and frees it at once when it is
+ * over the budget (NULL: forget this reading). */
+void row_memo_end(struct row_memo *m, char *text, size_t size);
 
 #endif

@@ -6,8 +6,9 @@
  * timer's time left) ignored, the rest not; nothing found under another
  * header, nothing kept from a text with two different headers; a reading
  * forgotten with row_memo_end(NULL); a table in another order found only
- * as far as the look-ahead reaches. Texts are heap copies that the memo
- * adopts, as the loader hands them over.
+ * as far as the look-ahead reaches; over its budget, fewer lines kept and
+ * texts dropped, and every byte given back. Texts are heap copies that the
+ * memo adopts, as the loader hands them over.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,11 +22,14 @@
 
 #include "row_memo.h"
 
+/* Every memo of a test shares it; each test checks all of it comes back. */
+static size_t budget = (size_t)1 << 20;
+
 /* One reading: lines of text, "HDR" first; returns the text (heap). */
 struct reading {
 	char *text;
-	const char *line[64];
-	size_t len[64];
+	const char *line[128];
+	size_t len[128];
 	size_t n;
 };
 
@@ -75,13 +79,13 @@ static void memo_read(struct row_memo *m, struct reading *r, const char *hdr, in
 		found[i] = v ? *v : -1;
 		row_memo_put(m, &k, &put);
 	}
-	row_memo_end(m, r->text);
+	row_memo_end(m, r->text, strlen(r->text));
 }
 
 /* Two readings under header "H", a then b: found[] of b's lines. */
 static void read_twice(const char *const *a, const char *const *b, int *found)
 {
-	struct row_memo *m = row_memo_new(sizeof(int));
+	struct row_memo *m = row_memo_new(sizeof(int), &budget);
 	struct reading r1, r2;
 
 	read_lines(&r1, "H", a);
@@ -135,7 +139,7 @@ static void test_timer_skipped(void **state)
 static void test_header_must_match(void **state)
 {
 	static const char *const a[] = { "s 1", "s 2", NULL };
-	struct row_memo *m = row_memo_new(sizeof(int));
+	struct row_memo *m = row_memo_new(sizeof(int), &budget);
 	struct reading r1, r2, r3;
 	int f[64];
 
@@ -177,7 +181,7 @@ static int found_after(struct row_memo *m, const char *const *a)
 static void test_mixed_headers_keep_nothing(void **state)
 {
 	static const char *const a[] = { "s 1", "s 2", NULL };
-	struct row_memo *m = row_memo_new(sizeof(int));
+	struct row_memo *m = row_memo_new(sizeof(int), &budget);
 	struct reading r1;
 
 	(void)state;
@@ -185,20 +189,20 @@ static void test_mixed_headers_keep_nothing(void **state)
 	put_line(m, &r1, 0, r1.text, 1);
 	/* a second, different header: the line "s 1" itself, as if it were one */
 	put_line(m, &r1, 1, r1.line[0], r1.len[0]);
-	row_memo_end(m, r1.text);
+	row_memo_end(m, r1.text, strlen(r1.text));
 	assert_int_equal(found_after(m, a), -1);
 }
 
 static void test_end_null_forgets(void **state)
 {
 	static const char *const a[] = { "s 1", NULL };
-	struct row_memo *m = row_memo_new(sizeof(int));
+	struct row_memo *m = row_memo_new(sizeof(int), &budget);
 	struct reading r1;
 
 	(void)state;
 	read_lines(&r1, "H", a);
 	put_line(m, &r1, 0, r1.text, 1);
-	row_memo_end(m, NULL);   /* the caller kept the text */
+	row_memo_end(m, NULL, 0);   /* the caller kept the text */
 	free(r1.text);
 	assert_int_equal(found_after(m, a), -1);
 }
@@ -226,6 +230,58 @@ static void test_reordered_within_reach(void **state)
 	assert_true(hits < 40);
 }
 
+/* Over its budget a memo remembers fewer lines and drops texts it cannot
+ * hold (ASan: not leaked), and gives every byte back when freed. */
+static void test_budget(void **state)
+{
+	const char *a[101];
+	char buf[100][16];
+	struct reading r1, r2;
+	struct row_memo *m;
+	int f[128], i, found = 0, missed_late = 0;
+	size_t saved = budget;
+
+	(void)state;
+	for (i = 0; i < 100; i++) {
+		snprintf(buf[i], sizeof(buf[i]), "s %d", i);
+		a[i] = buf[i];
+	}
+	a[100] = NULL;
+	/* room for the first array of lines (64) and the text, not for a second */
+	budget = 5120;
+	m = row_memo_new(sizeof(int), &budget);
+	read_lines(&r1, "H", a);
+	memo_read(m, &r1, "H", f);
+	read_lines(&r2, "H", a);
+	memo_read(m, &r2, "H", f);
+	for (i = 0; i < 100; i++) {
+		found += f[i] >= 0;
+		missed_late += i >= 64 && f[i] < 0;
+	}
+	assert_true(found >= 64);
+	assert_true(missed_late > 0);
+	row_memo_free(m);
+	assert_int_equal(budget, 5120);
+	/* a text larger than the whole budget is dropped, and nothing is found */
+	budget = 16;
+	m = row_memo_new(sizeof(int), &budget);
+	read_lines(&r1, "H", a);
+	memo_read(m, &r1, "H", f);
+	read_lines(&r2, "H", a);
+	memo_read(m, &r2, "H", f);
+	assert_int_equal(f[0], -1);
+	row_memo_free(m);
+	assert_int_equal(budget, 16);
+	budget = saved;
+}
+
+static int budget_back(void **state)
+{
+	(void)state;
+	assert_int_equal(budget, (size_t)1 << 20);
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -236,7 +292,8 @@ int main(void)
 		cmocka_unit_test(test_mixed_headers_keep_nothing),
 		cmocka_unit_test(test_end_null_forgets),
 		cmocka_unit_test(test_reordered_within_reach),
+		cmocka_unit_test(test_budget),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, budget_back);
 }
