@@ -1230,7 +1230,7 @@ static void snapshot_sockfds(struct ingest *ing, int have_tables)
 		const struct ing_socket *s = sockfd_socket(ing, sf);
 
 		if (s && s->last == ing->snap_id) {   /* in a table of this snapshot */
-			ing_counts_owned_socket(&ing->counts, sf->process_id, s->tcp, s->state);
+			ing_counts_owned_socket(&ing->counts, sf->process_id, s->tcp, s->state_code, s->state);
 			continue;
 		}
 		if (!have_tables)

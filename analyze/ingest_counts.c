@@ -59,9 +59,10 @@ static void counts_spill(struct ing_counts *c, struct counts_slot *s)
 	s->n = 0;
 }
 
-void ing_counts_add_at(struct ing_counts *c, int64_t snapshot_id, int64_t process_id, const char *name, int64_t n)
+/* ing_counts_add_at with name's length known (at most COUNTS_NAME_MAX - 1). */
+static void counts_add_len(struct ing_counts *c, int64_t snapshot_id, int64_t process_id, const char *name,
+			   size_t len, int64_t n)
 {
-	size_t len = strnlen(name, COUNTS_NAME_MAX - 1);
 	uint64_t h;
 	struct counts_slot *s;
 
@@ -82,9 +83,20 @@ void ing_counts_add_at(struct ing_counts *c, int64_t snapshot_id, int64_t proces
 	s->n = n;
 }
 
-static const char *const counts_states[COUNTS_STATES] = {
-	"ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT",
-	"CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING", "NEW_SYN_RECV",
+void ing_counts_add_at(struct ing_counts *c, int64_t snapshot_id, int64_t process_id, const char *name, int64_t n)
+{
+	counts_add_len(c, snapshot_id, process_id, name, strnlen(name, COUNTS_NAME_MAX - 1), n);
+}
+
+#define COUNTS_STATE(s) { s, sizeof(s) - 1 }
+static const struct {
+	const char *name;
+	size_t len;
+} counts_states[COUNTS_STATES] = {
+	COUNTS_STATE("ESTABLISHED"), COUNTS_STATE("SYN_SENT"), COUNTS_STATE("SYN_RECV"),
+	COUNTS_STATE("FIN_WAIT1"), COUNTS_STATE("FIN_WAIT2"), COUNTS_STATE("TIME_WAIT"),
+	COUNTS_STATE("CLOSE"), COUNTS_STATE("CLOSE_WAIT"), COUNTS_STATE("LAST_ACK"),
+	COUNTS_STATE("LISTEN"), COUNTS_STATE("CLOSING"), COUNTS_STATE("NEW_SYN_RECV"),
 };
 
 int ing_counts_state_code(const char *state)
@@ -92,7 +104,7 @@ int ing_counts_state_code(const char *state)
 	int i;
 
 	for (i = 0; state && i < COUNTS_STATES; i++)
-		if (!strcmp(state, counts_states[i]))
+		if (!strcmp(state, counts_states[i].name))
 			return i;
 	return -1;
 }
@@ -125,20 +137,21 @@ static void counts_host_spill(struct ing_counts *c)
 		ing_counts_add(c, 0, "tcp", c->host_tcp);
 	for (i = 0; i < COUNTS_STATES; i++)
 		if (c->host_state[i])
-			ing_counts_add(c, 0, counts_states[i], c->host_state[i]);
+			counts_add_len(c, 0, 0, counts_states[i].name, counts_states[i].len, c->host_state[i]);
 	c->host_sockets = c->host_tcp = 0;
 	memset(c->host_state, 0, sizeof(c->host_state));
 }
 
-void ing_counts_owned_socket(struct ing_counts *c, int64_t process_id, int is_tcp, const char *state)
+void ing_counts_owned_socket(struct ing_counts *c, int64_t process_id, int is_tcp, int code, const char *state)
 {
 	if (!is_tcp)
 		return;
-	ing_counts_add(c, process_id, "tcp", 1);
-	if (state && *state)
+	counts_add_len(c, 0, process_id, "tcp", 3, 1);
+	if (code >= 0 && code < COUNTS_STATES)
+		counts_add_len(c, 0, process_id, counts_states[code].name, counts_states[code].len, 1);
+	else if (state && *state)
 		ing_counts_add(c, process_id, state, 1);
 }
-
 int ing_counts_flush(struct ing_counts *c, int64_t snapshot_id, char **err)
 {
 	size_t pos = 0, klen, i;

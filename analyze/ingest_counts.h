@@ -63,8 +63,9 @@ int ing_counts_state_code(const char *state);
 void ing_counts_host_socket(struct ing_counts *c, int is_tcp, const char *state);
 /* The same, its state's code known (ing_counts_state_code). */
 void ing_counts_host_code(struct ing_counts *c, int is_tcp, int code, const char *state);
-/* A socket fd of a process whose socket is in a table: its counts. */
-void ing_counts_owned_socket(struct ing_counts *c, int64_t process_id, int is_tcp, const char *state);
+/* A socket fd of a process whose socket is in a table: its counts (code:
+ * its state's ing_counts_state_code, or -1). */
+void ing_counts_owned_socket(struct ing_counts *c, int64_t process_id, int is_tcp, int code, const char *state);
 /* Writes the non-zero counts (those without a snapshot of their own for
  * snapshot_id), adding to rows already there, and empties the map. */
 int ing_counts_flush(struct ing_counts *c, int64_t snapshot_id, char **err);
