@@ -266,7 +266,11 @@ int db_open(const char *path, enum db_mode mode, sqlite3 **out, char **err)
 			goto fail;
 		}
 	} else {
-		if (db_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", err) < 0 ||
+		/* A load writes an hour's intervals into b-trees all over the
+		 * file: with the default 2 MB cache it reads its own pages back
+		 * again and again. */
+		if (db_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;",
+			    err) < 0 ||
 		    db_apply_schema(db, err) < 0)
 			goto fail;
 	}
