@@ -128,11 +128,15 @@ WHERE s.proto IN ('tcp', 'tcp6');
 DROP TABLE IF EXISTS temp.rule_tw_series;
 CREATE TEMP TABLE rule_tw_series AS
 WITH src AS (SELECT source_id, min(id) AS lo, max(id) AS hi FROM snapshots GROUP BY source_id),
-keys AS (SELECT DISTINCT source_id, svc_addr, svc_port FROM rule_tw),
+g AS (          -- the +1/-1 events, counted per snapshot (as in rule_series)
+    SELECT source_id, svc_addr, svc_port, first_snapshot AS snap, count(*) AS d FROM rule_tw GROUP BY 4, 1, 2, 3
+    UNION ALL
+    SELECT source_id, svc_addr, svc_port, last_snapshot + 1, -count(*) FROM rule_tw GROUP BY 4, 1, 2, 3
+),
+keys AS (SELECT DISTINCT source_id, svc_addr, svc_port FROM g),
 ev AS (
     SELECT source_id, svc_addr, svc_port, snap, sum(d) AS d FROM (
-        SELECT source_id, svc_addr, svc_port, first_snapshot AS snap, 1 AS d FROM rule_tw
-        UNION ALL SELECT source_id, svc_addr, svc_port, last_snapshot + 1, -1 FROM rule_tw
+        SELECT source_id, svc_addr, svc_port, snap, d FROM g
         UNION ALL SELECT k.source_id, k.svc_addr, k.svc_port, src.lo, 0 FROM keys k JOIN src USING (source_id))
     GROUP BY 1, 2, 3, 4
 ), cum AS (
@@ -140,8 +144,10 @@ ev AS (
     FROM ev WINDOW w AS (PARTITION BY source_id, svc_addr, svc_port ORDER BY snap)
 )
 SELECT c.source_id, c.svc_addr, c.svc_port, sn.id AS snapshot_id, sn.wall_ns, c.n AS tw
+-- CROSS JOIN: src before sn, so that both ends of the range on sn.id are
+-- known when it is searched (else each row scans every later snapshot).
 FROM cum c JOIN src ON src.source_id = c.source_id
-JOIN snapshots sn ON sn.id >= c.snap AND sn.id < coalesce(c.next_snap, src.hi + 1) AND sn.id <= src.hi;
+CROSS JOIN snapshots sn ON sn.id >= c.snap AND sn.id < coalesce(c.next_snap, src.hi + 1) AND sn.id <= src.hi;
 
 -- Per process per snapshot: fds against RLIMIT_NOFILE (small: processes x snapshots).
 DROP TABLE IF EXISTS temp.rule_fd_fit;
