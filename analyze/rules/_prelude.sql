@@ -12,30 +12,68 @@ SELECT f.process_id, f.inode, f.socket_id, f.first_snapshot, f.last_snapshot, p.
 FROM fds f JOIN processes p ON p.id = f.process_id WHERE f.inode > 0 OR f.socket_id IS NOT NULL;
 CREATE INDEX temp.rule_sockfd_inode ON rule_sockfd(inode);
 
+-- Listening ports per process: the LISTEN rows of rule_owned below, made
+-- first so that rule_owned can say 'in' or 'out' as it is written. The
+-- same join as rule_owned's, in the same order (rows appear in the order
+-- rule_owned would hold them), but only over sockets that were in LISTEN.
+DROP TABLE IF EXISTS temp.rule_listen;
+CREATE TEMP TABLE rule_listen AS
+SELECT DISTINCT process_id, source_id, netns, port FROM (
+    SELECT f.process_id, s.source_id, s.netns, s.local_port AS port
+    FROM sockets s CROSS JOIN rule_sockfd f ON f.inode = s.inode CROSS JOIN socket_states st ON st.socket_id = s.id
+    WHERE s.id IN (SELECT socket_id FROM socket_states WHERE state = 'LISTEN')
+      AND s.inode > 0 AND s.proto IN ('tcp', 'tcp6')
+      AND f.first_snapshot <= s.last_snapshot AND f.last_snapshot >= s.first_snapshot
+      AND (f.netns IS NULL OR s.netns IS NULL OR f.netns = s.netns)
+      AND st.state = 'LISTEN' AND st.first_snapshot <= min(s.last_snapshot, f.last_snapshot)
+      AND st.last_snapshot >= max(s.first_snapshot, f.first_snapshot)
+    UNION ALL
+    SELECT f.process_id, s.source_id, s.netns, s.local_port
+    FROM rule_sockfd f CROSS JOIN sockets s ON s.id = f.socket_id CROSS JOIN socket_states st ON st.socket_id = s.id
+    WHERE f.socket_id IS NOT NULL AND s.proto IN ('tcp', 'tcp6')
+      AND (s.inode IS NULL OR s.inode = 0 OR f.inode IS NULL OR f.inode = 0)
+      AND st.state = 'LISTEN' AND st.first_snapshot <= min(s.last_snapshot, f.last_snapshot)
+      AND st.last_snapshot >= max(s.first_snapshot, f.first_snapshot));
+
 -- TCP state intervals of owned sockets, cut to the owning fd's interval.
 -- dir: 'in' when the local port is one this process listens on (accepted),
 -- else 'out' (dialed).
+-- Ownership is the view v_socket_owners, TCP only: by inode, then (second
+-- branch) loose captures that named the owner but printed no inode. One
+-- pass of nested loops per branch (CROSS JOIN keeps the order: socket,
+-- fd, state interval), read once by DISTINCT, which keeps the first of
+-- equal rows (one socket held by two fds of a process).
 DROP TABLE IF EXISTS temp.rule_owned;
 CREATE TEMP TABLE rule_owned AS
-WITH o AS (     -- v_socket_owners, TCP only
-    SELECT s.id AS socket_id, f.process_id, max(s.first_snapshot, f.first_snapshot) AS a,
-           min(s.last_snapshot, f.last_snapshot) AS z
-    FROM sockets s JOIN rule_sockfd f ON f.inode = s.inode
+SELECT DISTINCT * FROM (
+    SELECT f.process_id, s.id AS socket_id, s.source_id, s.netns, s.proto,
+           s.local_addr, s.local_port, s.remote_addr, s.remote_port, st.state,
+           max(st.first_snapshot, max(s.first_snapshot, f.first_snapshot)) AS first_snapshot,
+           min(st.last_snapshot, min(s.last_snapshot, f.last_snapshot)) AS last_snapshot,
+           st.rx_queue, st.tx_queue, st.rx_queue_max,
+           CASE WHEN l.port IS NOT NULL THEN 'in' ELSE 'out' END AS dir
+    FROM sockets s CROSS JOIN rule_sockfd f ON f.inode = s.inode CROSS JOIN socket_states st ON st.socket_id = s.id
+    LEFT JOIN (SELECT DISTINCT process_id, port FROM rule_listen) l ON l.process_id = f.process_id AND l.port = s.local_port
     WHERE s.inode > 0 AND s.proto IN ('tcp', 'tcp6')
       AND f.first_snapshot <= s.last_snapshot AND f.last_snapshot >= s.first_snapshot
       AND (f.netns IS NULL OR s.netns IS NULL OR f.netns = s.netns)
-    UNION ALL       -- loose captures that named the owner but printed no inode
-    SELECT s.id, f.process_id, max(s.first_snapshot, f.first_snapshot), min(s.last_snapshot, f.last_snapshot)
-    FROM rule_sockfd f JOIN sockets s ON s.id = f.socket_id
+      AND st.first_snapshot <= min(s.last_snapshot, f.last_snapshot)
+      AND st.last_snapshot >= max(s.first_snapshot, f.first_snapshot)
+    UNION ALL
+    SELECT f.process_id, s.id, s.source_id, s.netns, s.proto,
+           s.local_addr, s.local_port, s.remote_addr, s.remote_port, st.state,
+           max(st.first_snapshot, max(s.first_snapshot, f.first_snapshot)),
+           min(st.last_snapshot, min(s.last_snapshot, f.last_snapshot)),
+           st.rx_queue, st.tx_queue, st.rx_queue_max,
+           CASE WHEN l.port IS NOT NULL THEN 'in' ELSE 'out' END
+    FROM rule_sockfd f CROSS JOIN sockets s ON s.id = f.socket_id CROSS JOIN socket_states st ON st.socket_id = s.id
+    LEFT JOIN (SELECT DISTINCT process_id, port FROM rule_listen) l ON l.process_id = f.process_id AND l.port = s.local_port
     WHERE f.socket_id IS NOT NULL AND s.proto IN ('tcp', 'tcp6')
       AND (s.inode IS NULL OR s.inode = 0 OR f.inode IS NULL OR f.inode = 0)
-)
-SELECT DISTINCT o.process_id, s.id AS socket_id, s.source_id, s.netns, s.proto,
-       s.local_addr, s.local_port, s.remote_addr, s.remote_port, st.state,
-       max(st.first_snapshot, o.a) AS first_snapshot, min(st.last_snapshot, o.z) AS last_snapshot,
-       st.rx_queue, st.tx_queue, st.rx_queue_max, 'out' AS dir
-FROM o JOIN sockets s ON s.id = o.socket_id JOIN socket_states st ON st.socket_id = s.id
-WHERE st.first_snapshot <= o.z AND st.last_snapshot >= o.a;
+      AND st.first_snapshot <= min(s.last_snapshot, f.last_snapshot)
+      AND st.last_snapshot >= max(s.first_snapshot, f.first_snapshot));
+CREATE INDEX temp.rule_owned_proc ON rule_owned(process_id, state);
+CREATE INDEX temp.rule_owned_remote ON rule_owned(remote_port, remote_addr);
 
 -- socket_peers holds each local pair once, in one direction: both here.
 DROP TABLE IF EXISTS temp.rule_peers;
@@ -44,10 +82,7 @@ SELECT socket_id, peer_id, first_snapshot, last_snapshot FROM socket_peers
 UNION SELECT peer_id, socket_id, first_snapshot, last_snapshot FROM socket_peers;
 CREATE INDEX temp.rule_peers_socket ON rule_peers(socket_id);
 
--- Listening ports per process, then per host (source and namespace).
-DROP TABLE IF EXISTS temp.rule_listen;
-CREATE TEMP TABLE rule_listen AS
-SELECT DISTINCT process_id, source_id, netns, local_port AS port FROM rule_owned WHERE state = 'LISTEN';
+-- Listening ports per host (source and namespace).
 DROP TABLE IF EXISTS temp.rule_host_listen;
 CREATE TEMP TABLE rule_host_listen AS
 SELECT DISTINCT s.source_id, s.netns, s.local_port AS port
@@ -55,10 +90,6 @@ FROM sockets s JOIN socket_states st ON st.socket_id = s.id
 WHERE st.state = 'LISTEN' AND s.proto IN ('tcp', 'tcp6');
 CREATE INDEX temp.rule_host_listen_port ON rule_host_listen(port);
 
-UPDATE rule_owned SET dir = 'in'
-WHERE local_port IN (SELECT l.port FROM rule_listen l WHERE l.process_id = rule_owned.process_id);
-CREATE INDEX temp.rule_owned_proc ON rule_owned(process_id, state);
-CREATE INDEX temp.rule_owned_remote ON rule_owned(remote_port, remote_addr);
 
 -- Per process, per class, per snapshot: sockets. A class is a TCP state,
 -- or 'ESTABLISHED/out' for dialed connections only. Dense: every snapshot
