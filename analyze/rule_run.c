@@ -261,6 +261,11 @@ static int run_preludes(struct run *rn, const struct rule_set *rs, char **err)
 {
 	size_t i;
 
+	/* The prelude's TEMP tables and the sorts behind them hold tens of MB
+	 * for a big recording: in SQLite's default 2 MB cache they would spill
+	 * to a temp file and be read back. Pages are only taken as needed. */
+	if (db_exec(rn->db, "PRAGMA temp.cache_size = -65536", err) < 0)
+		return -1;
 	for (i = 0; i < rs->npreludes; i++)
 		if (db_exec(rn->db, rs->preludes[i], err) < 0)
 			return -1;
