@@ -25,15 +25,15 @@ SELECT DISTINCT process_id, source_id, netns, port FROM (
       AND s.inode > 0 AND s.proto IN ('tcp', 'tcp6')
       AND f.first_snapshot <= s.last_snapshot AND f.last_snapshot >= s.first_snapshot
       AND (f.netns IS NULL OR s.netns IS NULL OR f.netns = s.netns)
-      AND st.state = 'LISTEN' AND st.first_snapshot <= min(s.last_snapshot, f.last_snapshot)
-      AND st.last_snapshot >= max(s.first_snapshot, f.first_snapshot)
+      AND st.state = 'LISTEN' AND st.first_snapshot <= s.last_snapshot AND st.first_snapshot <= f.last_snapshot
+      AND st.last_snapshot >= s.first_snapshot AND st.last_snapshot >= f.first_snapshot
     UNION ALL
     SELECT f.process_id, s.source_id, s.netns, s.local_port
     FROM rule_sockfd f CROSS JOIN sockets s ON s.id = f.socket_id CROSS JOIN socket_states st ON st.socket_id = s.id
     WHERE f.socket_id IS NOT NULL AND s.proto IN ('tcp', 'tcp6')
       AND (s.inode IS NULL OR s.inode = 0 OR f.inode IS NULL OR f.inode = 0)
-      AND st.state = 'LISTEN' AND st.first_snapshot <= min(s.last_snapshot, f.last_snapshot)
-      AND st.last_snapshot >= max(s.first_snapshot, f.first_snapshot));
+      AND st.state = 'LISTEN' AND st.first_snapshot <= s.last_snapshot AND st.first_snapshot <= f.last_snapshot
+      AND st.last_snapshot >= s.first_snapshot AND st.last_snapshot >= f.first_snapshot);
 
 -- TCP state intervals of owned sockets, cut to the owning fd's interval.
 -- dir: 'in' when the local port is one this process listens on (accepted),
@@ -71,41 +71,41 @@ INSERT INTO rule_owned(socket_id, process_id, source_id, netns, proto, local_add
                        remote_port, state, first_snapshot, last_snapshot, rx_queue, tx_queue, rx_queue_max, dir)
 SELECT DISTINCT s.id, f.process_id, s.source_id, s.netns, s.proto, s.local_addr, s.local_port, s.remote_addr,
        s.remote_port, st.state,
-       max(st.first_snapshot, max(s.first_snapshot, f.first_snapshot)),
-       min(st.last_snapshot, min(s.last_snapshot, f.last_snapshot)),
+       max(st.first_snapshot, s.first_snapshot, f.first_snapshot),
+       min(st.last_snapshot, s.last_snapshot, f.last_snapshot),
        st.rx_queue, st.tx_queue, st.rx_queue_max,
        CASE WHEN (f.process_id, s.local_port) IN (SELECT process_id, port FROM rule_listen) THEN 'in' ELSE 'out' END
 FROM sockets s CROSS JOIN rule_sockfd f ON f.inode = s.inode CROSS JOIN socket_states st ON st.socket_id = s.id
 WHERE s.inode > 0 AND s.proto IN ('tcp', 'tcp6')
   AND f.first_snapshot <= s.last_snapshot AND f.last_snapshot >= s.first_snapshot
   AND (f.netns IS NULL OR s.netns IS NULL OR f.netns = s.netns)
-  AND st.first_snapshot <= min(s.last_snapshot, f.last_snapshot)
-  AND st.last_snapshot >= max(s.first_snapshot, f.first_snapshot)
+  AND st.first_snapshot <= s.last_snapshot AND st.first_snapshot <= f.last_snapshot
+  AND st.last_snapshot >= s.first_snapshot AND st.last_snapshot >= f.first_snapshot
 UNION ALL
 SELECT DISTINCT s.id, f.process_id, s.source_id, s.netns, s.proto, s.local_addr, s.local_port, s.remote_addr,
        s.remote_port, st.state,
-       max(st.first_snapshot, max(s.first_snapshot, f.first_snapshot)),
-       min(st.last_snapshot, min(s.last_snapshot, f.last_snapshot)),
+       max(st.first_snapshot, s.first_snapshot, f.first_snapshot),
+       min(st.last_snapshot, s.last_snapshot, f.last_snapshot),
        st.rx_queue, st.tx_queue, st.rx_queue_max,
        CASE WHEN (f.process_id, s.local_port) IN (SELECT process_id, port FROM rule_listen) THEN 'in' ELSE 'out' END
 FROM rule_sockfd f CROSS JOIN sockets s ON s.id = f.socket_id CROSS JOIN socket_states st ON st.socket_id = s.id
 WHERE f.socket_id IS NOT NULL AND s.proto IN ('tcp', 'tcp6')
   AND (s.inode IS NULL OR s.inode = 0 OR f.inode IS NULL OR f.inode = 0)
-  AND st.first_snapshot <= min(s.last_snapshot, f.last_snapshot)
-  AND st.last_snapshot >= max(s.first_snapshot, f.first_snapshot)
+  AND st.first_snapshot <= s.last_snapshot AND st.first_snapshot <= f.last_snapshot
+  AND st.last_snapshot >= s.first_snapshot AND st.last_snapshot >= f.first_snapshot
   AND NOT EXISTS (      -- the same row from the first branch
       SELECT 1 FROM rule_sockfd f1 CROSS JOIN socket_states st1 ON st1.socket_id = s.id
       WHERE s.inode > 0 AND f1.inode = s.inode AND f1.process_id = f.process_id
         AND f1.first_snapshot <= s.last_snapshot AND f1.last_snapshot >= s.first_snapshot
         AND (f1.netns IS NULL OR s.netns IS NULL OR f1.netns = s.netns)
-        AND st1.first_snapshot <= min(s.last_snapshot, f1.last_snapshot)
-        AND st1.last_snapshot >= max(s.first_snapshot, f1.first_snapshot)
+        AND st1.first_snapshot <= s.last_snapshot AND st1.first_snapshot <= f1.last_snapshot
+        AND st1.last_snapshot >= s.first_snapshot AND st1.last_snapshot >= f1.first_snapshot
         AND st1.state IS st.state AND st1.rx_queue IS st.rx_queue AND st1.tx_queue IS st.tx_queue
         AND st1.rx_queue_max IS st.rx_queue_max
-        AND max(st1.first_snapshot, max(s.first_snapshot, f1.first_snapshot))
-            IS max(st.first_snapshot, max(s.first_snapshot, f.first_snapshot))
-        AND min(st1.last_snapshot, min(s.last_snapshot, f1.last_snapshot))
-            IS min(st.last_snapshot, min(s.last_snapshot, f.last_snapshot)));
+        AND max(st1.first_snapshot, s.first_snapshot, f1.first_snapshot)
+            IS max(st.first_snapshot, s.first_snapshot, f.first_snapshot)
+        AND min(st1.last_snapshot, s.last_snapshot, f1.last_snapshot)
+            IS min(st.last_snapshot, s.last_snapshot, f.last_snapshot));
 CREATE INDEX temp.rule_owned_proc ON rule_owned(process_id, state);
 CREATE INDEX temp.rule_owned_remote ON rule_owned(remote_port, remote_addr);
 
