@@ -133,7 +133,7 @@ CREATE INDEX temp.rule_host_listen_port ON rule_host_listen(port);
 DROP TABLE IF EXISTS temp.rule_series;
 CREATE TEMP TABLE rule_series AS
 WITH g AS (     -- the +1/-1 events, counted per snapshot first: ev then sums a
-    -- few rows per snapshot, not two per interval. NOT INDEXED: a plain scan;
+    -- few rows per snapshot, not two per interval. NOT INDEXED: a plain scan,
     -- through rule_owned_proc each row would be a lookup, and sorted anyway.
     SELECT process_id, state, dir, first_snapshot AS snap, count(*) AS d
     FROM rule_owned NOT INDEXED GROUP BY 4, 1, 2, 3
@@ -261,14 +261,16 @@ WHERE process_id IN (SELECT process_id FROM rule_fd_fit WHERE soft > 0 AND max_f
 -- Mirrors: a process's accepted connections whose other end, on this host,
 -- is a connection another process dialed: the top dialer per process, its
 -- connections (n) and those of every local dialer (n_all). A server whose
--- growth is these connections is a victim of the dialers.
+-- growth is these connections is a victim of the dialers. NOT INDEXED: a
+-- plain scan and a sort of what joins are cheaper than a lookup per row
+-- through rule_owned_proc to get process_id order.
 DROP TABLE IF EXISTS temp.rule_mirror;
 CREATE TEMP TABLE rule_mirror AS
 SELECT process_id, dialer, n, n_all FROM (
     SELECT o.process_id, x.process_id AS dialer, count(DISTINCT o.socket_id) AS n,
            sum(count(DISTINCT o.socket_id)) OVER (PARTITION BY o.process_id) AS n_all,
            row_number() OVER (PARTITION BY o.process_id ORDER BY count(DISTINCT o.socket_id) DESC, x.process_id) AS rk
-    FROM rule_owned o JOIN rule_peers sp ON sp.socket_id = o.socket_id
+    FROM rule_owned o NOT INDEXED JOIN rule_peers sp ON sp.socket_id = o.socket_id
     JOIN rule_owned x ON x.socket_id = sp.peer_id AND x.process_id <> o.process_id AND x.dir = 'out'
     WHERE o.dir = 'in' AND o.state = 'ESTABLISHED'
     GROUP BY o.process_id, x.process_id)
