@@ -5,12 +5,15 @@
 -- per snapshot come from +1/-1 events at interval ends and a running sum.
 
 -- Socket fds with their process's namespace, indexed by inode: the same
--- ownership as the view v_socket_owners, about twice as fast to join.
+-- ownership as the view v_socket_owners, about twice as fast to join. The
+-- index covers what rule_owned reads (no lookup of the row), and orders
+-- the fds of one inode as the table does (fds' key order).
 DROP TABLE IF EXISTS temp.rule_sockfd;
 CREATE TEMP TABLE rule_sockfd AS
-SELECT f.process_id, f.inode, f.socket_id, f.first_snapshot, f.last_snapshot, p.netns
-FROM fds f JOIN processes p ON p.id = f.process_id WHERE f.inode > 0 OR f.socket_id IS NOT NULL;
-CREATE INDEX temp.rule_sockfd_inode ON rule_sockfd(inode);
+SELECT f.process_id, f.inode, f.socket_id, f.first_snapshot, f.last_snapshot, p.netns, f.fd
+FROM fds f JOIN processes p ON p.id = f.process_id WHERE f.inode > 0 OR f.socket_id IS NOT NULL
+ORDER BY f.process_id, f.fd, f.first_snapshot;
+CREATE INDEX temp.rule_sockfd_inode ON rule_sockfd(inode, process_id, fd, first_snapshot, last_snapshot, netns);
 
 -- Listening ports per process: the LISTEN rows of rule_owned below, made
 -- first so that rule_owned can say 'in' or 'out' as it is written. The
