@@ -38,14 +38,20 @@ WITH f AS (
     FROM f JOIN role r ON r.process_id = f.process_id
     LEFT JOIN stuck k ON k.process_id = f.process_id
     LEFT JOIN fin2 w ON w.process_id = f.process_id
+), ep AS (     -- the endpoint with the most of them: its port (server) or the peer (client)
+    SELECT process_id, endpoint,
+           row_number() OVER (PARTITION BY process_id ORDER BY n DESC, endpoint) AS rk
+    FROM (SELECT c.process_id,
+                 CASE WHEN c.role = 'server' THEN ':' || x.local_port ELSE x.remote_addr || ':' || x.remote_port END AS endpoint,
+                 count(DISTINCT x.socket_id) AS n
+          FROM c JOIN cw x ON x.process_id = c.process_id AND (x.dir = 'in') = (c.role = 'server')
+          GROUP BY 1, 2)
 ), hit AS (
     SELECT c.*,
            CASE WHEN growing THEN 'growth' WHEN n = 1 AND last_n >= 100 THEN 'level'
                 WHEN n > 1 AND stuck >= 20 THEN 'stuck' END AS kind,
-           (SELECT CASE WHEN c.role = 'server' THEN ':' || x.local_port ELSE x.remote_addr || ':' || x.remote_port END
-            FROM cw x WHERE x.process_id = c.process_id AND (x.dir = 'in') = (c.role = 'server')
-            GROUP BY 1 ORDER BY count(DISTINCT x.socket_id) DESC, 1 LIMIT 1) AS endpoint
-    FROM c
+           e.endpoint
+    FROM c LEFT JOIN ep e ON e.process_id = c.process_id AND e.rk = 1
 )
 SELECT h.process_id, p.pid, p.comm, p.cmdline, h.role, h.start_ns, h.end_ns,
        CASE WHEN h.last_n >= 1000 THEN 'critical'
