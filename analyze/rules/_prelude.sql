@@ -129,7 +129,6 @@ FROM sockets s JOIN socket_states st ON st.socket_id = s.id
 WHERE st.state = 'LISTEN' AND s.proto IN ('tcp', 'tcp6');
 CREATE INDEX temp.rule_host_listen_port ON rule_host_listen(port);
 
-
 -- Per process, per class, per snapshot: sockets. A class is a TCP state,
 -- or 'ESTABLISHED/out' for dialed connections only. Dense: every snapshot
 -- of the process's life has a row (zeros too), which a fit needs.
@@ -219,9 +218,9 @@ ev AS (
     SELECT source_id, svc_addr, svc_port, snap, sum(d) OVER w AS n, lead(snap) OVER w AS next_snap
     FROM ev WINDOW w AS (PARTITION BY source_id, svc_addr, svc_port ORDER BY snap)
 )
-SELECT c.source_id, c.svc_addr, c.svc_port, sn.id AS snapshot_id, sn.wall_ns, c.n AS tw
 -- CROSS JOIN: src before sn, so that both ends of the range on sn.id are
 -- known when it is searched (else each row scans every later snapshot).
+SELECT c.source_id, c.svc_addr, c.svc_port, sn.id AS snapshot_id, sn.wall_ns, c.n AS tw
 FROM cum c JOIN src ON src.source_id = c.source_id
 CROSS JOIN snapshots sn ON sn.id >= c.snap AND sn.id < coalesce(c.next_snap, src.hi + 1) AND sn.id <= src.hi;
 
