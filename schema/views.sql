@@ -255,6 +255,8 @@ GROUP BY s.first_snapshot, o.process_id, st.state;
 
 DROP VIEW IF EXISTS v_timeline;
 CREATE VIEW v_timeline AS
+-- the changes once, for both of their branches below
+WITH changes AS MATERIALIZED (SELECT * FROM v_timeline_changes)
 SELECT so.started_ns AS wall_ns, (SELECT min(x.id) FROM snapshots x WHERE x.source_id = so.id) AS snapshot_id,
        so.host, NULL AS process_id, NULL AS pid, NULL AS comm, 'source' AS kind, so.snapshots AS n,
        so.kind AS a, so.path AS b,
@@ -266,11 +268,11 @@ FROM snapshots sn
 UNION ALL
 SELECT c.wall_ns, c.snapshot_id, c.host, c.process_id, p.pid, p.comm, 'transition', c.n, c.from_state,
        c.to_state, NULL
-FROM v_timeline_changes c JOIN processes p ON p.id = c.process_id
+FROM changes c JOIN processes p ON p.id = c.process_id
 UNION ALL
 SELECT wall_ns, snapshot_id, host, NULL, NULL, NULL, 'transition', sum(n), NULL, NULL,
        group_concat(n || ' ' || coalesce(from_state || '->', 'new ') || to_state, ', ')
-FROM (SELECT * FROM v_timeline_changes WHERE process_id IS NULL ORDER BY snapshot_id, n DESC, from_state, to_state)
+FROM (SELECT * FROM changes WHERE process_id IS NULL ORDER BY snapshot_id, n DESC, from_state, to_state)
 GROUP BY snapshot_id
 UNION ALL
 SELECT sn.wall_ns, j.snapshot_id, sn.host, j.process_id, p.pid, p.comm, 'fd_jump',
