@@ -192,6 +192,7 @@ struct ingest {
 	uint32_t last_socket_idx;
 	struct ingest_fd_ref last_fd;  /* of the last ingest_fd call */
 	struct ing_counts counts; /* this snapshot: snapshot_counts rows */
+	int source_closed;        /* ingest_source_close done for this source */
 };
 
 static struct ing_fdcount *fdcount_get(struct ingest *ing, int64_t process_id)
@@ -386,6 +387,7 @@ int ingest_source_begin(struct ingest *ing, const struct ingest_source_info *si)
 	ing->next_socket_id = db_int(ing->db, "SELECT max(id) FROM sockets", 0) + 1;
 	ing->snap_count = 0;
 	ing->snap_id = 0;
+	ing->source_closed = 0;
 	hashmap_clear(&ing->tuples);   /* nothing is linked across sources */
 	free(ing->host);
 	free(ing->boot_id);
@@ -1442,12 +1444,14 @@ int ingest_snapshot_end(struct ingest *ing)
 	return 0;
 }
 
-int ingest_source_end(struct ingest *ing, int complete, const char *end_reason)
+int ingest_source_close(struct ingest *ing)
 {
-	sqlite3_stmt *st;
 	size_t pos = 0;
 	struct ing_proc *p;
 
+	if (ing->source_closed)
+		return 0;
+	ing->source_closed = 1;
 	/* A single snapshot is all the evidence there is: its new fds count. */
 	if (ing->snap_count == 1) {
 		size_t i;
@@ -1463,12 +1467,22 @@ int ingest_source_end(struct ingest *ing, int complete, const char *end_reason)
 	    close_ivs(ing, &ing->peers, ST_PEER, 2, 0, &ing->stats.peers) < 0)
 		return -1;
 	while ((p = hashmap_next(&ing->procs, &pos, NULL, NULL)) != NULL) {
-		st = ing->st[ST_PROC_LAST];
+		sqlite3_stmt *st = ing->st[ST_PROC_LAST];
+
 		sqlite3_bind_int64(st, 1, p->last);
 		sqlite3_bind_int64(st, 2, p->id);
 		if (ing_step(ing, ST_PROC_LAST) < 0)
 			return -1;
 	}
+	return 0;
+}
+
+int ingest_source_end(struct ingest *ing, int complete, const char *end_reason)
+{
+	sqlite3_stmt *st;
+
+	if (ingest_source_close(ing) < 0)
+		return -1;
 	hashmap_free(&ing->procs);
 	st = ing->st[ST_SOURCE_END];
 	sqlite3_bind_int64(st, 1, ing->source_id);

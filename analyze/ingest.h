@@ -7,7 +7,8 @@
  *       ingest_socket / ingest_process / ingest_fd / ingest_counter ...
  *     ingest_snapshot_end      closes what was not seen again; finds
  *                              orphaned socket fds and local peer pairs
- *   ingest_source_end          closes everything still open
+ *   ingest_source_close        closes everything still open (optional)
+ *   ingest_source_end          the same if not done; the source's summary
  *
  * Correlation happens here because it needs the whole snapshot at once:
  * an fd is an orphan only if its inode is in no table of its namespace,
@@ -93,6 +94,11 @@ const struct ingest_stats *ingest_stats(const struct ingest *ing);
 /* Returns 0, 1 if a source with this sha256 is already loaded, -1. */
 int ingest_source_begin(struct ingest *ing, const struct ingest_source_info *si);
 /* Marks the source complete or cut (end_reason may be NULL). */
+/* Closes everything still open (sockets, fds, counters, orphans, peers,
+ * processes' last snapshots), so that what reads the database before the
+ * source ends (a bundle's capture, tied to its sockets) sees every
+ * interval whole; ingest_source_end does it if not done. */
+int ingest_source_close(struct ingest *ing);
 int ingest_source_end(struct ingest *ing, int complete, const char *end_reason);
 int64_t ingest_source_id(const struct ingest *ing);
 

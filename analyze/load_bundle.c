@@ -957,7 +957,8 @@ int load_bundle(struct load *ld, const char *path, const char *sha256)
 	/* A snapshot still buffered at the end is complete only if its meta came. */
 	if (bsnap_flush(&b) < 0)
 		goto fail;
-	if (b.pcap && load_pcap_finish(b.pcap) < 0)
+	/* the capture is tied to sockets by their whole intervals: close them first */
+	if (b.pcap && (ingest_source_close(ld->ing) < 0 || load_pcap_finish(b.pcap) < 0))
 		goto fail;
 	if (!b.have_end)
 		bnote(&b, "end.json", "warning", "%s", "missing: the collector did not finish (killed, or the bundle is truncated)");

@@ -12,6 +12,11 @@
  *   R  resets HOLD_MS after its answer (SO_LINGER 0): server RST
  *   T  waits TIMEOUT_MS for another request, none comes, closes: a fixed
  *      server-side timeout after the last data (the close_delays cluster)
+ *   L  like C, but the client closes LONG_MS after the answer: a
+ *      connection still open when a 5 s recording ends
+ *   E  like L, but the client sends its request EARLY_MS after it
+ *      connects: started before a recording and still open when it
+ *      ends, the capture sees it only from its request on
  * The client, for S, R and T, reads until the server ends the connection,
  * then closes. Connections are held long enough for 200 ms snapshots to
  * see their sockets. The server prints "ready PORT" once listening.
@@ -32,6 +37,8 @@
 #include <unistd.h>
 
 #define HOLD_MS 1500
+#define LONG_MS 6000
+#define EARLY_MS 3000
 #define TIMEOUT_MS 1000
 #define MAX_CONNS 64
 
@@ -74,6 +81,8 @@ static void *serve(void *arg)
 	}
 	switch (mode) {
 	case 'C':
+	case 'L':
+	case 'E':
 		drain(fd);
 		break;
 	case 'S':
@@ -157,12 +166,19 @@ static void *client(void *arg)
 	}
 	if (getsockname(fd, (struct sockaddr *)&a, &alen) == 0)
 		j->lport = ntohs(a.sin_port);
+	if (j->mode == 'E') {
+		printf("connected %d\n", j->lport);
+		fflush(stdout);
+		sleep_ms(EARLY_MS);
+	}
 	if (write(fd, &j->mode, 1) != 1 || read(fd, buf, 3) != 3) {
 		close(fd);
 		return NULL;
 	}
 	if (j->mode == 'C')
 		sleep_ms(HOLD_MS);
+	else if (j->mode == 'L' || j->mode == 'E')
+		sleep_ms(LONG_MS);
 	else
 		drain(fd);
 	close(fd);
