@@ -82,10 +82,9 @@ static void memo_read(struct row_memo *m, struct reading *r, const char *hdr, in
 	row_memo_end(m, r->text, strlen(r->text));
 }
 
-/* Two readings under header "H", a then b: found[] of b's lines. */
-static void read_twice(const char *const *a, const char *const *b, int *found)
+/* Two readings with m under header "H", a then b: found[] of b's lines. */
+static void read_twice_with(struct row_memo *m, const char *const *a, const char *const *b, int *found)
 {
-	struct row_memo *m = row_memo_new(sizeof(int), &budget);
 	struct reading r1, r2;
 
 	read_lines(&r1, "H", a);
@@ -93,6 +92,14 @@ static void read_twice(const char *const *a, const char *const *b, int *found)
 	assert_int_equal(found[0], -1);   /* the first reading knows nothing */
 	read_lines(&r2, "H", b);
 	memo_read(m, &r2, "H", found);
+}
+
+/* The same with a memo of its own. */
+static void read_twice(const char *const *a, const char *const *b, int *found)
+{
+	struct row_memo *m = row_memo_new(sizeof(int), &budget);
+
+	read_twice_with(m, a, b, found);
 	row_memo_free(m);
 }
 
@@ -236,7 +243,6 @@ static void test_budget(void **state)
 {
 	const char *a[101];
 	char buf[100][16];
-	struct reading r1, r2;
 	struct row_memo *m;
 	int f[128], i, found = 0, missed_late = 0;
 	size_t saved = budget;
@@ -250,10 +256,7 @@ static void test_budget(void **state)
 	/* room for the first array of lines (64) and the text, not for a second */
 	budget = 5120;
 	m = row_memo_new(sizeof(int), &budget);
-	read_lines(&r1, "H", a);
-	memo_read(m, &r1, "H", f);
-	read_lines(&r2, "H", a);
-	memo_read(m, &r2, "H", f);
+	read_twice_with(m, a, a, f);
 	for (i = 0; i < 100; i++) {
 		found += f[i] >= 0;
 		missed_late += i >= 64 && f[i] < 0;
@@ -265,10 +268,7 @@ static void test_budget(void **state)
 	/* a text larger than the whole budget is dropped, and nothing is found */
 	budget = 16;
 	m = row_memo_new(sizeof(int), &budget);
-	read_lines(&r1, "H", a);
-	memo_read(m, &r1, "H", f);
-	read_lines(&r2, "H", a);
-	memo_read(m, &r2, "H", f);
+	read_twice_with(m, a, a, f);
 	assert_int_equal(f[0], -1);
 	row_memo_free(m);
 	assert_int_equal(budget, 16);
