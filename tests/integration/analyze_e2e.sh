@@ -31,18 +31,8 @@ for t in tar zstd od awk head; do
 done
 [ -r /proc/self/net/tcp ] || { echo "skip: no /proc/net/tcp"; exit 77; }
 
-T=$(mktemp -d /tmp/sm-e2e.XXXXXX) || exit 1
-HPID="" CPID=""
-cleanup() {
-	[ -n "$CPID" ] && kill "$CPID" 2>/dev/null
-	if [ -n "$HPID" ]; then
-		kill "$HPID" 2>/dev/null
-		wait "$HPID" 2>/dev/null
-	fi
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+work_dir e2e   # at exit: kills what $pids holds, removes $tmp
+T=$tmp
 
 fail() {
 	echo "FAIL: $*"
@@ -76,6 +66,7 @@ soft=777
 [ "$hard" != unlimited ] && [ "$hard" -lt "$soft" ] && soft=$hard
 ( ulimit -S -n "$soft" && exec "$LEAKY" ) >"$T/leaky.out" 2>"$T/leaky.err" &
 HPID=$!
+pids=$HPID
 wait_ready "$HPID" "$T/leaky.out" "$T/leaky.err" helper 15 '^READY$'
 # val KIND KEY: the helper's value
 val() { sed -n "s/^$1 .*\\b$2=\\([^ ]*\\).*/\\1/p" "$T/leaky.out" | head -n 1; }
@@ -98,6 +89,7 @@ done
 B="$T/b.tar.zst"
 "$SM_COLLECT" -o "$B" -n 4 -i 0.5 -p "$HPID" -q 2>"$T/collect.err" &
 CPID=$!
+pids="$HPID $CPID"
 # GO once snapshot 1 is complete (its meta.json is in a finished frame).
 i=0
 until { zstd -qdc <"$B"; } 2>/dev/null | grep -aq 'snap/000001/meta\.json'; do
@@ -111,7 +103,7 @@ until grep -q '^GONE ' "$T/leaky.out"; do
 	i=$((i + 1)); [ $i -lt 200 ] || fail "helper did not act on GO"
 	sleep 0.05
 done
-wait "$CPID"; crc=$?; CPID=""
+wait "$CPID"; crc=$?; CPID="" pids=$HPID
 [ $crc -eq 0 ] || fail "collector exit $crc: $(cat "$T/collect.err")"
 T0=$(val GONE before_ns) T1=$(val GONE after_ns) FDS1=$(val GONE fds)
 

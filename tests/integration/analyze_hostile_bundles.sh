@@ -42,6 +42,7 @@
 # Environment: SM_ANALYZE, SM_COLLECT, SM_HELPERS, SM_ROOT (tests/run.sh);
 # SM_HOSTILE_FULL=1 for the ten-million-member case. Exit: 0, 77, 1.
 set -u
+. "$SM_ROOT/tests/lib.sh"
 LC_ALL=C
 export LC_ALL
 
@@ -55,19 +56,10 @@ for t in tar zstd python3 od dd awk timeout; do
 done
 [ -r /proc/self/net/tcp ] || { echo "skip: no /proc/net/tcp"; exit 77; }
 
-T=$(mktemp -d /tmp/sm-hostile-b.XXXXXX) || exit 1
+work_dir hostile-b   # at exit: kills what $pids holds, removes $tmp
+T=$tmp
 W="$T/w"            # the work directory whose file list is watched
 mkdir -p "$W/in" "$W/run/a/b"
-HPID=""
-cleanup() {
-	if [ -n "$HPID" ]; then
-		kill "$HPID" 2>/dev/null
-		wait "$HPID" 2>/dev/null
-	fi
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 
 # fail, note, bad, expect, qv, peak_rss, hostile_done
 . "$SM_ROOT/tests/support/hostile.sh"
@@ -89,6 +81,7 @@ BACKWARDS="SELECT (SELECT count(*) FROM snapshots a JOIN snapshots b ON b.source
 mkdir -p "$T/h"
 "$HELPER" "$T/h" >"$T/states" 2>"$T/helper.err" &
 HPID=$!
+pids=$HPID
 i=0
 until grep -q '^READY$' "$T/states" 2>/dev/null; do
 	kill -0 "$HPID" 2>/dev/null || { echo "FAIL: sockstates died: $(cat "$T/helper.err")"; exit 1; }
@@ -100,7 +93,7 @@ done
 	{ echo "FAIL: collector: $(cat "$T/collect.err")"; exit 1; }
 kill "$HPID" 2>/dev/null
 wait "$HPID" 2>/dev/null
-PID=$HPID HPID=""
+PID=$HPID HPID="" pids=""
 zstd -q -dc "$T/real.tar.zst" >"$T/real.tar" || { echo "FAIL: cannot decompress the recording"; exit 1; }
 NS=$(tar -tf "$T/real.tar" | sed -n 's,^snap/000001/net/\([0-9]*\)/tcp$,\1,p' | head -n 1)
 [ -n "$NS" ] || { echo "FAIL: no snap/000001/net/NS/tcp in the recording"; exit 1; }

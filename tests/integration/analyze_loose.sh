@@ -20,6 +20,7 @@
 #
 # All checks run; the failures are listed at the end. Exit: 0, 77, 1.
 set -u
+. "$SM_ROOT/tests/lib.sh"
 LC_ALL=C
 export LC_ALL
 
@@ -28,17 +29,8 @@ export LC_ALL
 CORPUS="$SM_ROOT/tests/data/corpus"
 [ -d "$CORPUS/procnet" ] || { echo "skip: no corpus at $CORPUS"; exit 77; }
 
-T=$(mktemp -d /tmp/sm-loose.XXXXXX) || exit 1
-HPID=""
-cleanup() {
-	if [ -n "$HPID" ]; then
-		kill "$HPID" 2>/dev/null
-		wait "$HPID" 2>/dev/null
-	fi
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+work_dir loose   # at exit: kills what $pids holds, removes $tmp
+T=$tmp
 
 failures=0
 fail() {
@@ -243,6 +235,7 @@ if [ ! -x "$LEAKY" ]; then
 else
 	"$LEAKY" >"$T/leaky.out" 2>"$T/leaky.err" &
 	HPID=$!
+	pids=$HPID
 	i=0
 	until grep -q '^READY$' "$T/leaky.out" 2>/dev/null; do
 		kill -0 "$HPID" 2>/dev/null || break

@@ -21,18 +21,8 @@ done
 command -v zstd >/dev/null 2>&1 || { echo "skip: zstd not installed"; exit 77; }
 [ -r /proc/self/net/tcp ] || { echo "skip: no /proc/net/tcp"; exit 77; }
 
-T=$(mktemp -d /tmp/sm-timeline.XXXXXX) || exit 1
-HPID="" CPID=""
-cleanup() {
-	[ -n "$CPID" ] && kill "$CPID" 2>/dev/null
-	if [ -n "$HPID" ]; then
-		kill "$HPID" 2>/dev/null
-		wait "$HPID" 2>/dev/null
-	fi
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+work_dir timeline   # at exit: kills what $pids holds, removes $tmp
+T=$tmp
 
 fail() {
 	echo "FAIL: $*"
@@ -47,11 +37,13 @@ expect() { [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"; note "$1"; }
 
 "$LEAKY" >"$T/leaky.out" 2>"$T/leaky.err" &
 HPID=$!
+pids=$HPID
 wait_ready "$HPID" "$T/leaky.out" "$T/leaky.err" helper 15 '^READY$'
 
 B="$T/b.tar.zst"
 "$SM_COLLECT" -o "$B" -n 4 -i 0.5 -p "$HPID" -q 2>"$T/collect.err" &
 CPID=$!
+pids="$HPID $CPID"
 i=0
 until { zstd -qdc <"$B"; } 2>/dev/null | grep -aq 'snap/000001/meta\.json'; do
 	kill -0 "$CPID" 2>/dev/null || break
@@ -64,7 +56,7 @@ until grep -q '^GONE ' "$T/leaky.out"; do
 	i=$((i + 1)); [ $i -lt 200 ] || fail "helper did not act on GO"
 	sleep 0.05
 done
-wait "$CPID"; crc=$?; CPID=""
+wait "$CPID"; crc=$?; CPID="" pids=$HPID
 [ $crc -eq 0 ] || fail "collector exit $crc: $(cat "$T/collect.err")"
 
 DB="$T/t.db"
