@@ -319,6 +319,17 @@ static struct row_memo *bsnap_memo(struct bundle_state *b, const char *name, siz
 	return bm->rows;
 }
 
+/* A member just read through memo: its lines point into its text, which
+ * the memo now keeps (or frees). */
+static void bsnap_memo_adopt(struct row_memo *memo, struct bmember *m)
+{
+	if (!memo)
+		return;
+	row_memo_end(memo, m->data, m->size);
+	m->data = NULL;
+	m->size = 0;
+}
+
 /* Forgets the tables this snapshot did not have (all: keep_seq 0). */
 static void bsnap_memos_prune(struct bundle_state *b, int64_t keep_seq)
 {
@@ -360,11 +371,7 @@ static int bsnap_tables(struct bundle_state *b, const char *prefix)
 		load_sink_finish(&ls);
 		if (ls.failed)
 			return -1;
-		if (ls.memo) {   /* its lines point into the text: the memo keeps (or frees) it */
-			row_memo_end(ls.memo, m->data, m->size);
-			m->data = NULL;
-			m->size = 0;
-		}
+		bsnap_memo_adopt(ls.memo, m);
 	}
 	return 0;
 }
@@ -443,11 +450,7 @@ static int bsnap_process(struct bundle_state *b, const char *prefix, const struc
 	sink = load_sink_make(&ls);
 	parse_fd_listing(p->fd->data, p->fd->size, p->pid, &sink);
 	load_sink_finish(&ls);
-	if (ls.memo) {   /* its lines point into the listing: the memo keeps (or frees) it */
-		row_memo_end(ls.memo, p->fd->data, p->fd->size);
-		p->fd->data = NULL;
-		p->fd->size = 0;
-	}
+	bsnap_memo_adopt(ls.memo, p->fd);
 	return ls.failed ? -1 : 0;
 }
 

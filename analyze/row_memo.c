@@ -31,7 +31,6 @@ struct memo_gen {
 struct row_memo {
 	size_t val_size;
 	size_t *budget;           /* bytes all memos sharing it may still hold */
-	size_t held;              /* bytes this one holds: texts and arrays */
 	struct memo_gen prev, next;
 	size_t cursor;            /* the line of prev expected next */
 	const char *seen_hdr;     /* the header pointer last checked, and */
@@ -53,14 +52,12 @@ static int memo_charge(struct row_memo *m, size_t n)
 	if (*m->budget < n)
 		return -1;
 	*m->budget -= n;
-	m->held += n;
 	return 0;
 }
 
 static void memo_refund(struct row_memo *m, size_t n)
 {
 	*m->budget += n;
-	m->held -= n;
 }
 
 static void gen_release(struct row_memo *m, struct memo_gen *g)
