@@ -24,6 +24,7 @@
 #define STATE_MAX 16
 #define TUPLE_KEY_MAX 160
 #define COUNTER_KEY_MAX 200
+#define SOCKFD_AHEAD 8
 
 /*
  * What every snapshot touches of every socket comes first, in one cache
@@ -841,6 +842,12 @@ int ingest_socket_again(struct ingest *ing, const struct ingest_socket_ref *ref)
 	return 1;
 }
 
+void ingest_socket_prefetch(const struct ingest *ing, const struct ingest_socket_ref *ref)
+{
+	if (ref->idx < ing->nspool)
+		__builtin_prefetch(&ing->spool[ref->idx], 1);
+}
+
 static size_t proc_key(char *key, const struct ingest_process_info *pi)
 {
 	int64_t k[2] = { pi->pid, pi->start_ticks };
@@ -943,39 +950,46 @@ static void orphan_start(struct ingest *ing, int64_t process_id, int64_t fd, uin
 	iv->last = ing->snap_id;
 }
 
+/*
+ * A socket fd of this snapshot, for snapshot_sockfds. Its socket is the one
+ * the fd had last time if that is still tracked: checked there, in one pass
+ * that can fetch ahead, not here, where each check would wait on memory.
+ */
 static void sockfd_note(struct ingest *ing, int64_t process_id, int64_t fd, int64_t netns, uint64_t inode,
-			struct ing_fd *f)
+			const struct ing_fd *f)
 {
+	struct ing_sockfd *sf;
+
 	if (ing->nsockfds == ing->asockfds) {
 		ing->asockfds = ing->asockfds ? ing->asockfds * 2 : 1024;
 		ing->sockfds = xreallocarray(ing->sockfds, ing->asockfds, sizeof(*ing->sockfds));
 	}
-	ing->sockfds[ing->nsockfds].process_id = process_id;
-	ing->sockfds[ing->nsockfds].fd = fd;
-	ing->sockfds[ing->nsockfds].netns = netns;
-	ing->sockfds[ing->nsockfds].inode = inode;
-	{
-		/* looked up once here, for snapshot_sockfds, and
-		 * only when the fd's socket is not the one it had last time */
-		const struct ing_socket *s = NULL;
-
-		if (f->sid && ing->spool[f->sidx].id == f->sid && ing->spool[f->sidx].inode == inode)
-			s = &ing->spool[f->sidx];
-		else if ((s = socket_by_inode(ing, inode)) != NULL)
-			f->sidx = (uint32_t)(s - ing->spool);
-		f->sid = s ? s->id : 0;
-		ing->sockfds[ing->nsockfds].sid = s ? s->id : 0;
-		ing->sockfds[ing->nsockfds].sidx = s ? (uint32_t)(s - ing->spool) : 0;
-	}
-	ing->nsockfds++;
+	sf = &ing->sockfds[ing->nsockfds++];
+	sf->process_id = process_id;
+	sf->fd = fd;
+	sf->netns = netns;
+	sf->inode = inode;
+	sf->sid = f->sid;
+	sf->sidx = f->sidx;
 }
 
-/* The socket of a socket fd: the one noted with it, else looked up now. */
+/*
+ * The socket of a socket fd: the one its fd had, else looked up now (and
+ * kept in the fd for next time).
+ */
 static const struct ing_socket *sockfd_socket(struct ingest *ing, const struct ing_sockfd *sf)
 {
+	const struct ing_socket *s;
+	struct ing_fd *f;
+
 	if (sf->sid && ing->spool[sf->sidx].id == sf->sid)
 		return &ing->spool[sf->sidx];
-	return socket_by_inode(ing, sf->inode);
+	s = socket_by_inode(ing, sf->inode);
+	if (s && (f = fd_store_get(&ing->fds, sf->process_id, sf->fd)) != NULL) {
+		f->sid = s->id;
+		f->sidx = (uint32_t)(s - ing->spool);
+	}
+	return s;
 }
 
 static int ingest_fd_impl(struct ingest *ing, int64_t process_id, int64_t netns, const struct sm_fd_row *r,
@@ -1229,7 +1243,13 @@ static void snapshot_sockfds(struct ingest *ing, int have_tables)
 	for (i = 0; i < ing->nsockfds; i++) {
 		const struct ing_sockfd *sf = &ing->sockfds[i];
 		const struct ing_fd *f;
-		const struct ing_socket *s = sockfd_socket(ing, sf);
+		const struct ing_socket *s;
+
+		/* The sockets are in no useful order: ask for one a few fds
+		 * ahead, so that the misses overlap instead of queueing. */
+		if (i + SOCKFD_AHEAD < ing->nsockfds)
+			__builtin_prefetch(&ing->spool[ing->sockfds[i + SOCKFD_AHEAD].sidx]);
+		s = sockfd_socket(ing, sf);
 
 		if (s && s->last == ing->snap_id) {   /* in a table of this snapshot */
 			ing_counts_owned_socket(&ing->counts, sf->process_id, s->tcp, s->state_code, s->state);

@@ -120,6 +120,8 @@ struct ingest_socket_ref {
 };
 void ingest_socket_last(const struct ingest *ing, struct ingest_socket_ref *ref);
 int ingest_socket_again(struct ingest *ing, const struct ingest_socket_ref *ref);
+/* A hint: ingest_socket_again(ref) comes soon. */
+void ingest_socket_prefetch(const struct ingest *ing, const struct ingest_socket_ref *ref);
 /* The same for an fd listing's row seen again: what it said of the fd. */
 struct ingest_fd_ref {
 	uint64_t target_hash;

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#define SINK_AHEAD 8
+
 void load_sink_init(struct load_sink *ls, struct load *ld, const char *path, int64_t netns)
 {
 	memset(ls, 0, sizeof(*ls));
@@ -112,6 +114,14 @@ static int sink_known(void *ctx, const char *hdr, size_t hlen, const struct sm_l
 	if (!ls->memo)
 		return 0;
 	ref = row_memo_get(ls->memo, hdr, hlen, key);
+	if (ref && !ls->process_id) {
+		/* A table's sockets are in no order in memory: the one a few
+		 * lines on is asked for now, so that waits overlap. */
+		const void *ahead = row_memo_peek(ls->memo, SINK_AHEAD);
+
+		if (ahead)
+			ingest_socket_prefetch(ls->ld->ing, ahead);
+	}
 	if (ref && (ls->process_id ? ingest_fd_again(ls->ld->ing, ls->process_id, ls->netns, ref)
 				   : ingest_socket_again(ls->ld->ing, ref))) {
 		ls->rows++;

@@ -121,6 +121,13 @@ const void *row_memo_get(struct row_memo *m, const char *hdr, size_t hlen, const
 	return NULL;
 }
 
+const void *row_memo_peek(const struct row_memo *m, size_t ahead)
+{
+	if (!m->hdr_matches || m->prev.n - m->cursor <= ahead)
+		return NULL;
+	return m->prev.lines[m->cursor + ahead].val;
+}
+
 void row_memo_put(struct row_memo *m, const struct sm_line_key *k, const void *val)
 {
 	struct memo_gen *g = &m->next;

@@ -42,6 +42,9 @@ void row_memo_free(struct row_memo *m);
 /* What the line stood for in the previous text under the same header, or
  * NULL. hdr and the key point into the text being read. */
 const void *row_memo_get(struct row_memo *m, const char *hdr, size_t hlen, const struct sm_line_key *k);
+/* What the line `ahead` lines past the one expected next stood for, or
+ * NULL: so that a caller can fetch what it will need before it needs it. */
+const void *row_memo_peek(const struct row_memo *m, size_t ahead);
 /* Remember the line -> val for the next reading, under the header of the
  * last row_memo_get; in the order of the text. */
 void row_memo_put(struct row_memo *m, const struct sm_line_key *k, const void *val);
