@@ -740,6 +740,18 @@ static uint32_t socket_fp(const struct ing_socket *s)
 	return (uint32_t)hash_words(&v, sizeof(v));
 }
 
+/* A row's queues, timer kind and retransmits into its socket. */
+static void socket_moved(struct ing_socket *s, int64_t tx, int64_t rx, int64_t timer, int64_t retrans)
+{
+	s->tx = tx;
+	s->rx = rx;
+	s->tx_max = max_opt(s->tx_max, tx);
+	s->rx_max = max_opt(s->rx_max, rx);
+	s->retrans = max_opt(s->retrans, retrans);
+	s->timer = timer;
+	s->fp = socket_fp(s);
+}
+
 int ingest_socket(struct ingest *ing, int64_t netns, const struct sm_socket_row *r)
 {
 	char key[TUPLE_KEY_MAX];
@@ -795,13 +807,7 @@ int ingest_socket(struct ingest *ing, int64_t netns, const struct sm_socket_row 
 	}
 	s->last = ing->snap_id;
 	ing->last_socket_id = s->id;
-	s->tx = r->tx_queue;
-	s->rx = r->rx_queue;
-	s->tx_max = max_opt(s->tx_max, r->tx_queue);
-	s->rx_max = max_opt(s->rx_max, r->rx_queue);
-	s->retrans = max_opt(s->retrans, r->retransmits);
-	s->timer = r->timer;
-	s->fp = socket_fp(s);
+	socket_moved(s, r->tx_queue, r->rx_queue, r->timer, r->retransmits);
 	ing->inodes_seen += r->inode != 0;
 	socket_follows(ing, si);
 	return 0;
@@ -817,11 +823,12 @@ void ingest_socket_last(const struct ingest *ing, struct ingest_socket_ref *ref)
 }
 
 /*
- * The same row again: its identity, state, queues and timer are those the
- * socket has (the fingerprint says so), so of ingest_socket only what
- * marks it seen in this snapshot is left to do.
+ * The same row again: its identity and state are those the socket has,
+ * and so are its queues and timer (the fingerprint says so) as the row
+ * left them, so of ingest_socket only what marks it seen in this snapshot
+ * is left to do, and what moved.
  */
-int ingest_socket_again(struct ingest *ing, const struct ingest_socket_ref *ref)
+int ingest_socket_again(struct ingest *ing, struct ingest_socket_ref *ref, const struct sm_line_span *moved)
 {
 	struct ing_socket *s;
 
@@ -838,6 +845,10 @@ int ingest_socket_again(struct ingest *ing, const struct ingest_socket_ref *ref)
 	ing_counts_host_code(&ing->counts, s->tcp, s->state_code, s->state);
 	s->last = ing->snap_id;
 	ing->inodes_seen += s->has_inode;
+	/* retransmits are in the key: the row's are those already counted */
+	if (moved && moved->has_values)
+		socket_moved(s, moved->tx_queue, moved->rx_queue, moved->timer, s->retrans);
+	ref->fp = s->fp;
 	socket_follows(ing, ref->idx);
 	return 1;
 }

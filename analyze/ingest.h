@@ -110,8 +110,11 @@ int ingest_socket(struct ingest *ing, int64_t netns, const struct sm_socket_row 
 /*
  * A socket as ingest tracks it, for a row seen again unchanged (row_memo):
  * ingest_socket_again does what ingest_socket did with that row, without
- * it. Returns 1, or 0 when the socket is no longer the one the row made
- * (closed, or changed since): the row must be ingested whole.
+ * it. moved: NULL, or the row's queues and timer kind where they differ
+ * from last time (the line's moving part, sm_line_span); ref->fp is the
+ * socket's fingerprint with them. Returns 1, or 0 when
+ * the socket is no longer the one the row made (closed, or changed since):
+ * the row must be ingested whole.
  */
 struct ingest_socket_ref {
 	int64_t id;
@@ -119,7 +122,7 @@ struct ingest_socket_ref {
 	uint32_t fp;
 };
 void ingest_socket_last(const struct ingest *ing, struct ingest_socket_ref *ref);
-int ingest_socket_again(struct ingest *ing, const struct ingest_socket_ref *ref);
+int ingest_socket_again(struct ingest *ing, struct ingest_socket_ref *ref, const struct sm_line_span *moved);
 /* A hint: ingest_socket_again(ref) comes soon. */
 void ingest_socket_prefetch(const struct ingest *ing, const struct ingest_socket_ref *ref);
 /* The same for an fd listing's row seen again: what it said of the fd. */

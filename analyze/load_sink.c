@@ -49,18 +49,22 @@ static void sink_remember(struct load_sink *ls)
 		struct ingest_socket_ref sock;
 		struct ingest_fd_ref fd;
 	} ref;
+	struct sm_line_span sp = { 0, 0, 0, 0, 0, 0 };
+	const struct sm_line_key *k = &ls->pending;
 
-	if (!ls->pending.p)
+	if (!k->p)
 		return;
 	if (ls->warnings == ls->pending_warnings) {
+		if (k->moving && k->moving->span(k->moving_ctx, k, &sp) < 0)
+			sp.len = 0;   /* compared whole next time */
 		if (ls->process_id) {
 			ingest_fd_last(ls->ld->ing, &ref.fd);
 			if (ref.fd.is_socket >= 0)
-				row_memo_put(ls->memo, &ls->pending, &ref.fd);
+				row_memo_put(ls->memo, k, &sp, &ref.fd);
 		} else {
 			ingest_socket_last(ls->ld->ing, &ref.sock);
 			if (ref.sock.id)
-				row_memo_put(ls->memo, &ls->pending, &ref.sock);
+				row_memo_put(ls->memo, k, &sp, &ref.sock);
 		}
 	}
 	ls->pending.p = NULL;
@@ -109,11 +113,18 @@ static int sink_known(void *ctx, const char *hdr, size_t hlen, const struct sm_l
 {
 	struct load_sink *ls = ctx;
 	const void *ref;
+	struct ingest_socket_ref sref;
+	struct sm_line_span sp;
 
 	ls->pending.p = NULL;
 	if (!ls->memo)
 		return 0;
-	ref = row_memo_get(ls->memo, hdr, hlen, key);
+	ref = row_memo_get(ls->memo, hdr, hlen, key, &sp);
+	if (ref && ls->process_id && ingest_fd_again(ls->ld->ing, ls->process_id, ls->netns, ref)) {
+		ls->rows++;
+		row_memo_put(ls->memo, key, &sp, ref);
+		return 1;
+	}
 	if (ref && !ls->process_id) {
 		/* A table's sockets are in no order in memory: the one a few
 		 * lines on is asked for now, so that waits overlap. */
@@ -121,12 +132,12 @@ static int sink_known(void *ctx, const char *hdr, size_t hlen, const struct sm_l
 
 		if (ahead)
 			ingest_socket_prefetch(ls->ld->ing, ahead);
-	}
-	if (ref && (ls->process_id ? ingest_fd_again(ls->ld->ing, ls->process_id, ls->netns, ref)
-				   : ingest_socket_again(ls->ld->ing, ref))) {
-		ls->rows++;
-		row_memo_put(ls->memo, key, ref);
-		return 1;
+		memcpy(&sref, ref, sizeof(sref));
+		if (ingest_socket_again(ls->ld->ing, &sref, sp.has_values ? &sp : NULL)) {
+			ls->rows++;
+			row_memo_put(ls->memo, key, &sp, &sref);
+			return 1;
+		}
 	}
 	ls->pending = *key;
 	ls->pending_warnings = ls->warnings;

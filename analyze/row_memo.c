@@ -8,11 +8,20 @@
 #include "strbuf.h"
 
 /* How far past the expected line a line is looked for: the lines of
- * sockets closed since the previous reading, in a row. */
-#define MEMO_AHEAD 16
+ * sockets closed since the previous reading, in a row. Lines are compared
+ * by tag first, eight bytes each, so a new line (found nowhere) costs a
+ * short scan, and a run of closed sockets hundreds long is crossed. */
+#define MEMO_AHEAD 512
+
+/* A line as remembered: its key, and where its moving part is. */
+struct memo_key {
+	const char *p;
+	size_t len, skip_off, skip_len;
+};
 
 struct memo_line {
-	struct sm_line_key k;
+	struct memo_key k;
+	uint64_t tag;             /* key_tag() */
 	unsigned char val[ROW_MEMO_VAL_MAX];
 };
 
@@ -82,12 +91,41 @@ static int same_bytes(const char *a, size_t alen, const char *b, size_t blen)
 	return alen == blen && !memcmp(a, b, alen);
 }
 
-static int same_key(const struct sm_line_key *a, const struct sm_line_key *b)
+/*
+ * Is k the line a was, less what moves? Found where a had it: the text
+ * around it the same (so the fields are the same, up to it and after it),
+ * and it read as k's format reads it. sp: where, and what it says when it
+ * is not the same bytes as a's.
+ */
+static int same_line(const struct memo_key *a, const struct sm_line_key *k, struct sm_line_span *sp)
 {
-	size_t atail = a->skip_off + a->skip_len, btail = b->skip_off + b->skip_len;
+	size_t tail = a->skip_off + a->skip_len;
 
-	return a->skip_off == b->skip_off && a->len - atail == b->len - btail &&
-	       !memcmp(a->p, b->p, a->skip_off) && !memcmp(a->p + atail, b->p + btail, a->len - atail);
+	if (a->len != k->len)
+		return 0;
+	sp->off = a->skip_off;
+	sp->len = a->skip_len;
+	sp->has_values = 0;
+	if (!memcmp(a->p, k->p, k->len))
+		return 1;
+	return a->skip_len && k->moving && !memcmp(a->p, k->p, a->skip_off) &&
+	       !memcmp(a->p + tail, k->p + tail, k->len - tail) &&
+	       k->moving->read(k->p + a->skip_off, a->p + a->skip_off, a->skip_len, sp) == 0;
+}
+
+/*
+ * A line's key in 64 bits, to tell lines apart cheaply: its length and
+ * the 8 bytes before what moves (or before its end): a socket's remote
+ * port and state, an fd's target. Lines alike there are told apart by
+ * same_line.
+ */
+static uint64_t key_tag(const char *p, size_t len, size_t skip_off, size_t skip_len)
+{
+	size_t end = skip_len ? skip_off : len, n = end < 8 ? end : 8;
+	uint64_t w = 0;
+
+	memcpy(&w, p + end - n, n);
+	return (w ^ len) * 0x9e3779b97f4a7c15ULL;
 }
 
 /* Does prev hold under hdr, and may next keep what is put under it? */
@@ -103,21 +141,35 @@ static void memo_header(struct row_memo *m, const char *hdr, size_t hlen)
 	}
 }
 
-const void *row_memo_get(struct row_memo *m, const char *hdr, size_t hlen, const struct sm_line_key *k)
+const void *row_memo_get(struct row_memo *m, const char *hdr, size_t hlen, const struct sm_line_key *k,
+			 struct sm_line_span *sp)
 {
 	const struct memo_gen *g = &m->prev;
-	size_t i, end;
+	size_t i, end, tag_off = SIZE_MAX;
+	uint64_t tag = 0;
 
 	if (hdr != m->seen_hdr)
 		memo_header(m, hdr, hlen);
-	if (!m->hdr_matches)
+	if (!m->hdr_matches || m->cursor == g->n)
 		return NULL;
+	if (same_line(&g->lines[m->cursor].k, k, sp))
+		return g->lines[m->cursor++].val;
+	/* Out of step: a run of closed sockets, or a new line. The tag,
+	 * with the moving part where the line compared with has it, tells
+	 * most lines apart without reading them. */
 	end = g->n - m->cursor > MEMO_AHEAD ? m->cursor + MEMO_AHEAD : g->n;
-	for (i = m->cursor; i < end; i++)
-		if (same_key(&g->lines[i].k, k)) {
-			m->cursor = i + 1;
-			return g->lines[i].val;
+	for (i = m->cursor + 1; i < end; i++) {
+		const struct memo_line *l = &g->lines[i];
+
+		if (l->k.skip_off != tag_off) {
+			tag_off = l->k.skip_off;
+			tag = key_tag(k->p, k->len, l->k.skip_off, l->k.skip_len);
 		}
+		if (l->tag == tag && same_line(&l->k, k, sp)) {
+			m->cursor = i + 1;
+			return l->val;
+		}
+	}
 	return NULL;
 }
 
@@ -128,7 +180,7 @@ const void *row_memo_peek(const struct row_memo *m, size_t ahead)
 	return m->prev.lines[m->cursor + ahead].val;
 }
 
-void row_memo_put(struct row_memo *m, const struct sm_line_key *k, const void *val)
+void row_memo_put(struct row_memo *m, const struct sm_line_key *k, const struct sm_line_span *sp, const void *val)
 {
 	struct memo_gen *g = &m->next;
 
@@ -144,7 +196,11 @@ void row_memo_put(struct row_memo *m, const struct sm_line_key *k, const void *v
 		g->cap = cap;
 		g->lines = xreallocarray(g->lines, g->cap, sizeof(*g->lines));
 	}
-	g->lines[g->n].k = *k;
+	g->lines[g->n].k.p = k->p;
+	g->lines[g->n].k.len = k->len;
+	g->lines[g->n].k.skip_off = sp && sp->len ? sp->off : 0;
+	g->lines[g->n].k.skip_len = sp && sp->len ? sp->len : 0;
+	g->lines[g->n].tag = key_tag(k->p, k->len, g->lines[g->n].k.skip_off, g->lines[g->n].k.skip_len);
 	memcpy(g->lines[g->n].val, val, m->val_size);
 	g->n++;
 }

@@ -7,10 +7,14 @@
  *
  * The kernel lists a table's sockets in nearly the same order every time,
  * so the previous reading is walked alongside the current one: a line is
- * compared with the one expected next, then with the few after it (the
- * lines of sockets closed since), never looked up in a hash table, whose
- * every probe would miss the cache. A table in another order gets no help,
- * and costs a few failed comparisons a line.
+ * compared with the one expected next, then, by a 64-bit tag first, with
+ * the few hundred after it (the lines of sockets closed since), never
+ * looked up in a hash table, whose every probe would miss the cache. A
+ * table in another order gets no help, and costs a short scan a line.
+ *
+ * What moves on a line while its socket stays (a timer's time left, the
+ * queues) is not looked for on every line: it is where the line compared
+ * with had it, if the text around it is the same.
  *
  * Two generations: lookups see what was put while the previous text of
  * the table was read; puts go to the current one, which the next
@@ -39,15 +43,22 @@ struct row_memo;
 struct row_memo *row_memo_new(size_t val_size, size_t *budget);
 void row_memo_free(struct row_memo *m);
 
-/* What the line stood for in the previous text under the same header, or
- * NULL. hdr and the key point into the text being read. */
-const void *row_memo_get(struct row_memo *m, const char *hdr, size_t hlen, const struct sm_line_key *k);
+/*
+ * What the line stood for in the previous text under the same header, or
+ * NULL. hdr and the key point into the text being read. A line found
+ * again may differ from the one remembered in its moving part alone (see
+ * sm_line_key), found where the remembered line had it: *sp says where,
+ * and what it says when those bytes are not the same.
+ */
+const void *row_memo_get(struct row_memo *m, const char *hdr, size_t hlen, const struct sm_line_key *k,
+			 struct sm_line_span *sp);
 /* What the line `ahead` lines past the one expected next stood for, or
  * NULL: so that a caller can fetch what it will need before it needs it. */
 const void *row_memo_peek(const struct row_memo *m, size_t ahead);
 /* Remember the line -> val for the next reading, under the header of the
- * last row_memo_get; in the order of the text. */
-void row_memo_put(struct row_memo *m, const struct sm_line_key *k, const void *val);
+ * last row_memo_get; in the order of the text. sp: where its moving part
+ * is (from row_memo_get, or the key's moving->span), or NULL: none. */
+void row_memo_put(struct row_memo *m, const struct sm_line_key *k, const struct sm_line_span *sp, const void *val);
 /* The text just read (size bytes), which every key put since the last
  * call points into: the memo owns it now, and frees it at once when it is
  * over the budget (NULL: forget this reading). */

@@ -470,7 +470,7 @@ int parse_fd_listing(const char *buf, size_t len, int64_t pid, const struct sm_s
 		return 0;
 	lines_init(&it, buf, len);
 	while (lines_next(&it, &line, &n)) {
-		struct sm_line_key key = { line, n, 0, 0 };
+		struct sm_line_key key = { line, n, NULL, NULL };
 
 		if (!fields_split_first(line, n, f, fl, 1))   /* blank? */
 			continue;

@@ -143,16 +143,37 @@ struct sm_packet_row {
 };
 
 /*
- * A row line as sink->known sees it: the line less what changes while the
- * row's substance does not. [p, p + len) is the line without its slot
- * number; [skip_off, skip_off + skip_len) within it is the time left on
- * the socket's timer, which counts down while nothing else moves. A row
- * known by its key may differ from the one remembered in timer_ms alone.
+ * A row line as sink->known sees it: the line less its slot number,
+ * [p, p + len). Part of it may move while the socket it stands for stays
+ * what it is: a timer's time left counts down, a busy connection's queues
+ * change every reading. moving says how to find and read that part, for
+ * whoever compares lines; NULL: nothing moves.
  */
 struct sm_line_key {
 	const char *p;
 	size_t len;
-	size_t skip_off, skip_len;
+	const struct sm_line_moving *moving;
+	const void *moving_ctx;   /* for moving->span: the table's layout */
+};
+
+/* A line's moving part: where it is in the key (len 0: none) and the row
+ * values it gives, when it gives any. */
+struct sm_line_span {
+	size_t off, len;
+	int has_values;
+	int64_t tx_queue, rx_queue, timer;
+};
+
+struct sm_line_moving {
+	/* Finds the key's moving part, split as the row's reader splits it:
+	 * 0, or -1 when it has none the reader reads without a warning (the
+	 * line is then compared whole). */
+	int (*span)(const void *ctx, const struct sm_line_key *k, struct sm_line_span *sp);
+	/* Reads [s, s + n), a line's moving part where another line with
+	 * the same text around it had its own, [was, was + n): 0 and its
+	 * values (unless they are the same as was's), as the row reader reads
+	 * them, or -1 when the reader would read it otherwise or warn. */
+	int (*read)(const char *s, const char *was, size_t n, struct sm_line_span *sp);
 };
 
 struct sm_sink {

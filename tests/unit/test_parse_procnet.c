@@ -648,6 +648,9 @@ static void test_inet_callback_stops(void **state)
 struct known_rec {
 	char key[8][200];
 	char skipped[8][32];
+	int span_rc[8];
+	int64_t tx[8], rx[8], timer[8];
+	const struct sm_line_moving *moving;
 	char hdr[8][200];
 	size_t n;
 };
@@ -660,8 +663,21 @@ static int known_cb(void *ctx, const char *hdr, size_t hlen, const struct sm_lin
 	assert_true(i < 8);
 	snprintf(kr->hdr[i], sizeof(kr->hdr[i]), "%.*s", (int)hlen, hdr);
 	snprintf(kr->key[i], sizeof(kr->key[i]), "%.*s", (int)k->len, k->p);
-	snprintf(kr->skipped[i], sizeof(kr->skipped[i]), "%.*s", (int)k->skip_len, k->p + k->skip_off);
-	assert_true(k->skip_off + k->skip_len <= k->len);
+	kr->moving = k->moving;
+	kr->span_rc[i] = -2;
+	if (k->moving) {
+		struct sm_line_span sp;
+
+		memset(&sp, 0, sizeof(sp));
+		kr->span_rc[i] = k->moving->span(k->moving_ctx, k, &sp);
+		if (kr->span_rc[i] == 0) {
+			assert_true(sp.off + sp.len <= k->len);
+			snprintf(kr->skipped[i], sizeof(kr->skipped[i]), "%.*s", (int)sp.len, k->p + sp.off);
+			kr->tx[i] = sp.tx_queue;
+			kr->rx[i] = sp.rx_queue;
+			kr->timer[i] = sp.timer;
+		}
+	}
 	return strstr(kr->key[i], " 222 ") != NULL;
 }
 
@@ -676,12 +692,14 @@ static int known_row(void *ctx, const struct sm_socket_row *row)
 	return 0;
 }
 
-/* The keys offered to sink->known: without the slot, and with the timer's
- * time left marked as the part to skip; a known line makes no row. */
+/* The keys offered to sink->known: without the slot, their moving part
+ * the queues and timer, read as the row reader reads them, and none when
+ * that reader would warn about them; a known line makes no row. */
 static void test_inet_known_lines(void **state)
 {
 	static const char text[] = TCP_HDR ROW_A ROW_B
-		"   2: 0100007F:D431 0100007F:1F90 01 00000000:00000000 02:000AFC80 00000000  1000        0 333 1 0000000000000000 20 4 30 10 -1\n";
+		"   2: 0100007F:D431 0100007F:1F90 01 00000000:00000000 02:000AFC80 00000000  1000        0 333 1 0000000000000000 20 4 30 10 -1\n"
+		"   3: 0100007F:D431 0100007F:1F91 01 00000000:00000000 02:1000AFC80 00000000  1000        0 333 1 0000000000000000 20 4 30 10 -1\n";
 	struct known_rec kr;
 	struct sm_sink sink;
 
@@ -692,13 +710,53 @@ static void test_inet_known_lines(void **state)
 	sink.known = known_cb;
 	sink.socket = known_row;
 	assert_int_equal(parse_procnet_inet(text, sizeof(text) - 1, "tcp", &sink), 0);
-	assert_int_equal(kr.n, 3);
+	assert_int_equal(kr.n, 4);
 	assert_string_equal(kr.hdr[0], "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode");
 	assert_int_equal(strncmp(kr.key[0], "0100007F:1F90 00000000:0000 0A", 30), 0);
-	assert_string_equal(kr.skipped[0], "00000000");
-	assert_string_equal(kr.skipped[1], "00000064");
-	assert_string_equal(kr.skipped[2], "000AFC80");
+	assert_int_equal(kr.span_rc[0], 0);
+	assert_string_equal(kr.skipped[0], "00000000:00000000 00:00000000");
+	assert_string_equal(kr.skipped[1], "00000010:00000020 02:00000064");
+	assert_int_equal(kr.tx[1], 16);
+	assert_int_equal(kr.rx[1], 32);
+	assert_int_equal(kr.timer[1], 2);
+	assert_string_equal(kr.skipped[2], "00000000:00000000 02:000AFC80");
 	assert_int_equal(strncmp(kr.key[2], "0100007F:D431", 13), 0);
+	/* a time left out of range (the reader warns): no moving part */
+	assert_int_equal(kr.span_rc[3], -1);
+}
+
+/* A moving part found where another line had it is read strictly: only
+ * the kernel's own form, its values given unless only the time left moved. */
+static void test_inet_moving_read(void **state)
+{
+	static const char text[] = TCP_HDR ROW_A;
+	struct known_rec kr;
+	struct sm_sink sink;
+	const struct sm_line_moving *mv;
+	struct sm_line_span sp;
+	const char *was = "00000000:00000000 02:000AFC80";
+
+	(void)state;
+	memset(&kr, 0, sizeof(kr));
+	memset(&sink, 0, sizeof(sink));
+	sink.ctx = &kr;
+	sink.known = known_cb;
+	sink.socket = known_row;
+	assert_int_equal(parse_procnet_inet(text, sizeof(text) - 1, "tcp", &sink), 0);
+	/* the moving ops of the line just offered */
+	mv = kr.n ? kr.moving : NULL;
+	assert_non_null(mv);
+	memset(&sp, 0, sizeof(sp));
+	assert_int_equal(mv->read("00000000:00000000 02:000AFC7F", was, 29, &sp), 0);
+	assert_int_equal(sp.has_values, 0);
+	assert_int_equal(mv->read("0000000A:00000000 02:000AFC7F", was, 29, &sp), 0);
+	assert_int_equal(sp.has_values, 1);
+	assert_int_equal(sp.tx_queue, 10);
+	assert_int_equal(sp.timer, 2);
+	assert_int_equal(mv->read("00000000:00000000 02:000AFCxx", was, 29, &sp), -1);
+	assert_int_equal(mv->read("00000000 00000000 02:000AFC7F", was, 29, &sp), -1);
+	assert_int_equal(mv->read("0000000g:00000000 02:000AFC7F", was, 29, &sp), -1);
+	assert_int_equal(mv->read("00000000:00000000 02:000AFC7", was, 28, &sp), -1);
 }
 
 /* --- unix edge cases ------------------------------------------------------ */
@@ -1014,6 +1072,7 @@ int main(void)
 		cmocka_unit_test(test_inet_v6_forms),
 		cmocka_unit_test(test_inet_udp_raw),
 		cmocka_unit_test(test_inet_known_lines),
+		cmocka_unit_test(test_inet_moving_read),
 		cmocka_unit_test(test_inet_second_header),
 		cmocka_unit_test(test_inet_callback_stops),
 		cmocka_unit_test(test_unix_edges),

@@ -2,13 +2,15 @@
  * Unit tests for analyze/row_memo.c: lines found again in the next
  * reading of a table, in order; lines of the previous reading that are
  * gone (sockets closed) skipped over; new and changed lines not found,
- * and the walk back in step after them; the skipped part of a key (a
- * timer's time left) ignored, the rest not; nothing found under another
- * header, nothing kept from a text with two different headers; a reading
- * forgotten with row_memo_end(NULL); a table in another order found only
- * as far as the look-ahead reaches; over its budget, fewer lines kept and
- * texts dropped, and every byte given back. Texts are heap copies that the
- * memo adopts, as the loader hands them over.
+ * and the walk back in step after them; a line's moving part (a timer)
+ * found where the line before had it, its value given when it moved, the
+ * rest compared; nothing found under another header, nothing kept from a
+ * text with two different headers; a reading forgotten with
+ * row_memo_end(NULL); a table in another order found only as far as the
+ * look-ahead reaches, a run of hundreds of closed lines crossed; over its
+ * budget, fewer lines kept and texts dropped, and every byte given back.
+ * Texts are heap copies that the memo adopts, as the loader hands them
+ * over.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,8 +30,8 @@ static size_t budget = (size_t)1 << 20;
 /* One reading: lines of text, "HDR" first; returns the text (heap). */
 struct reading {
 	char *text;
-	const char *line[128];
-	size_t len[128];
+	const char *line[1024];
+	size_t len[1024];
 	size_t n;
 };
 
@@ -49,37 +51,85 @@ static void read_lines(struct reading *r, const char *hdr, const char *const *li
 	}
 }
 
-/* The key of line i: all of it, less the "T..." word (a timer) if any. */
+/* The tests' moving part: a "T<digits>" word (a timer), if any. */
+static int t_span(const void *ctx, const struct sm_line_key *k, struct sm_line_span *sp)
+{
+	const char *t = memchr(k->p, 'T', k->len), *e;
+
+	(void)ctx;
+	if (!t)
+		return -1;
+	e = memchr(t, ' ', k->len - (size_t)(t - k->p));
+	sp->off = (size_t)(t - k->p);
+	sp->len = e ? (size_t)(e - t) : k->len - sp->off;
+	sp->has_values = 0;
+	return 0;
+}
+
+/* Read as a "T" and digits; its value is given when it is not was's. */
+static int t_read(const char *s, const char *was, size_t n, struct sm_line_span *sp)
+{
+	size_t i;
+
+	if (n < 2 || s[0] != 'T')
+		return -1;
+	for (i = 1; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+	sp->has_values = was && memcmp(s, was, n) != 0;
+	sp->timer = atoi(s + 1);
+	return 0;
+}
+
+static const struct sm_line_moving t_moving = { t_span, t_read };
+
+/* The key of line i: all of it, "T..." moving. */
 static struct sm_line_key key_of(const struct reading *r, size_t i)
 {
-	struct sm_line_key k = { r->line[i], r->len[i], 0, 0 };
-	const char *t = memchr(r->line[i], 'T', r->len[i]);
+	struct sm_line_key k = { r->line[i], r->len[i], &t_moving, NULL };
 
-	if (t) {
-		const char *e = memchr(t, ' ', r->len[i] - (size_t)(t - r->line[i]));
-		k.skip_off = (size_t)(t - r->line[i]);
-		k.skip_len = (e ? (size_t)(e - t) : r->len[i] - k.skip_off);
-	}
 	return k;
+}
+
+/* Where k's moving part is, as a loader finds it for a line not found. */
+static struct sm_line_span span_of(const struct sm_line_key *k)
+{
+	struct sm_line_span sp;
+
+	memset(&sp, 0, sizeof(sp));
+	if (t_span(NULL, k, &sp) < 0)
+		sp.len = 0;
+	return sp;
 }
 
 /*
  * Reads r with memo m: each line looked up, and put with its value (what
- * was found, else 1000 + its index). found[i] is the value found, or -1.
+ * was found, else 1000 + its index). found[i] is the value found, or -1;
+ * moved[i] the timer found moved, or -1.
  */
-static void memo_read(struct row_memo *m, struct reading *r, const char *hdr, int *found)
+static void memo_read_moved(struct row_memo *m, struct reading *r, const char *hdr, int *found, int *moved)
 {
 	size_t i;
 
 	for (i = 0; i < r->n; i++) {
 		struct sm_line_key k = key_of(r, i);
-		const int *v = row_memo_get(m, r->text, strlen(hdr), &k);
+		struct sm_line_span sp;
+		const int *v = row_memo_get(m, r->text, strlen(hdr), &k, &sp);
 		int put = v ? *v : 1000 + (int)i;
 
 		found[i] = v ? *v : -1;
-		row_memo_put(m, &k, &put);
+		if (moved)
+			moved[i] = v && sp.has_values ? (int)sp.timer : -1;
+		if (!v)
+			sp = span_of(&k);
+		row_memo_put(m, &k, &sp, &put);
 	}
 	row_memo_end(m, r->text, strlen(r->text));
+}
+
+static void memo_read(struct row_memo *m, struct reading *r, const char *hdr, int *found)
+{
+	memo_read_moved(m, r, hdr, found, NULL);
 }
 
 /* Two readings with m under header "H", a then b: found[] of b's lines. */
@@ -133,14 +183,28 @@ static void test_closed_new_changed(void **state)
 
 static void test_timer_skipped(void **state)
 {
-	static const char *const a[] = { "s 1 T100 q0", "s 2 T200 q0", NULL };
-	static const char *const b[] = { "s 1 T95 q0", "s 2 T195 q1", NULL };
-	int f[64];
+	static const char *const a[] = { "s 1 T100 q0", "s 2 T200 q0", "s 3 T300 q0", "s 4 T400 q0",
+					  "s 5 T500 q0", "s 6 q0", NULL };
+	static const char *const b[] = { "s 1 T095 q0", "s 2 T195 q1", "s 3 T300 q0", "s 4 T4x0 q0",
+					  "s 5 T50 q0", "s 6 q0", NULL };
+	struct row_memo *m = row_memo_new(sizeof(int), &budget);
+	struct reading r1, r2;
+	int f[64], mv[64];
 
 	(void)state;
-	read_twice(a, b, f);
-	assert_int_equal(f[0], 1000);  /* only the timer moved */
+	read_lines(&r1, "H", a);
+	memo_read(m, &r1, "H", f);
+	read_lines(&r2, "H", b);
+	memo_read_moved(m, &r2, "H", f, mv);
+	assert_int_equal(f[0], 1000);  /* only the timer moved: found, with its value */
+	assert_int_equal(mv[0], 95);
 	assert_int_equal(f[1], -1);    /* the queue too */
+	assert_int_equal(f[2], 1002);  /* nothing moved: no value */
+	assert_int_equal(mv[2], -1);
+	assert_int_equal(f[3], -1);    /* a timer its reader would not read */
+	assert_int_equal(f[4], -1);    /* one of another width */
+	assert_int_equal(f[5], 1005);  /* no moving part: the same line */
+	row_memo_free(m);
 }
 
 static void test_header_must_match(void **state)
@@ -167,10 +231,11 @@ static void test_header_must_match(void **state)
 static void put_line(struct row_memo *m, const struct reading *r, size_t i, const char *hdr, size_t hlen)
 {
 	struct sm_line_key k = key_of(r, i);
+	struct sm_line_span sp;
 	int v = 7;
 
-	assert_null(row_memo_get(m, hdr, hlen, &k));
-	row_memo_put(m, &k, &v);
+	assert_null(row_memo_get(m, hdr, hlen, &k, &sp));
+	row_memo_put(m, &k, NULL, &v);
 }
 
 /* After reading a, what a second reading of a under "H" finds of its first line. */
@@ -237,6 +302,39 @@ static void test_reordered_within_reach(void **state)
 	assert_true(hits < 40);
 }
 
+/* A run of closed sockets hundreds of lines long is crossed (the tags
+ * tell the lines apart); one longer than the look-ahead is not. */
+static void test_long_run_of_closed(void **state)
+{
+	static char buf[1000][24];
+	static const char *a[1001], *b[1001];
+	static int f[1024];
+	int i, n;
+
+	(void)state;
+	for (i = 0; i < 1000; i++) {
+		snprintf(buf[i], sizeof(buf[i]), "s %d T5", i);
+		a[i] = buf[i];
+	}
+	a[1000] = NULL;
+	/* s 0, then s 301 on: 300 closed */
+	b[0] = a[0];
+	for (i = 301, n = 1; i < 1000; i++)
+		b[n++] = a[i];
+	b[n] = NULL;
+	read_twice(a, b, f);
+	for (i = 0; i < n; i++)
+		assert_int_equal(f[i], 1000 + (i ? i + 300 : 0));
+	/* s 0, then s 900 on: 899 closed, beyond reach */
+	for (i = 900, n = 1; i < 1000; i++)
+		b[n++] = a[i];
+	b[n] = NULL;
+	read_twice(a, b, f);
+	assert_int_equal(f[0], 1000);
+	for (i = 1; i < n; i++)
+		assert_int_equal(f[i], -1);
+}
+
 /* Over its budget a memo remembers fewer lines and drops texts it cannot
  * hold (ASan: not leaked), and gives every byte back when freed. */
 static void test_budget(void **state)
@@ -292,6 +390,7 @@ int main(void)
 		cmocka_unit_test(test_mixed_headers_keep_nothing),
 		cmocka_unit_test(test_end_null_forgets),
 		cmocka_unit_test(test_reordered_within_reach),
+		cmocka_unit_test(test_long_run_of_closed),
 		cmocka_unit_test(test_budget),
 	};
 

@@ -183,7 +183,17 @@ int fuzz_known(void *ctx, const char *hdr, size_t hlen, const struct sm_line_key
 	(void)ctx;
 	fuzz_touch_mem(hdr, hlen);
 	fuzz_touch_mem(k->p, k->len);
-	FUZZ_CHECK(k->skip_off <= k->len && k->skip_len <= k->len - k->skip_off);
+	if (k->moving) {
+		struct sm_line_span sp;
+
+		memset(&sp, 0, sizeof(sp));
+		if (k->moving->span(k->moving_ctx, k, &sp) == 0) {
+			FUZZ_CHECK(sp.off <= k->len && sp.len <= k->len - sp.off);
+			/* what the span found, read where it is, reads the same */
+			FUZZ_CHECK(k->moving->read(k->p + sp.off, NULL, sp.len, &sp) == 0);
+			FUZZ_CHECK(k->moving->read(k->p + sp.off, k->p + sp.off, sp.len, &sp) == 0 && !sp.has_values);
+		}
+	}
 	for (i = 0; i < k->len; i++)
 		h = h * 31 + p[i];
 	return (int)(h >> 3 & 1);
