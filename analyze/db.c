@@ -215,9 +215,10 @@ static int db_open_readonly(const char *path, sqlite3 **db)
 		uri = db_uri(path, "immutable=1");
 	strbuf_release(&wal);
 	if (uri)
-		rc = sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW, NULL);
+		rc = sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX,
+				     NULL);
 	else
-		rc = sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, NULL);
+		rc = sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX, NULL);
 	free(uri);
 	return rc;
 }
@@ -232,7 +233,9 @@ int db_open(const char *path, enum db_mode mode, sqlite3 **out, char **err)
 	*out = NULL;
 	if (mode != DB_CREATE && stat(path, &st) < 0)
 		return db_fail(err, "cannot open database '%s': no such file%s", path, NULL);
-	flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW;
+	/* A connection is used by one thread at a time (a bundle's reading
+	 * thread never touches it): no mutex around every call. */
+	flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX;
 	if ((mode == DB_READONLY ? db_open_readonly(path, &db) : sqlite3_open_v2(path, &db, flags, NULL)) != SQLITE_OK) {
 		db_fail(err, "cannot open database '%s': %s", path, db ? sqlite3_errmsg(db) : "out of memory");
 		sqlite3_close(db);
