@@ -123,7 +123,7 @@ static void ar_zsrc_free(struct ar_zsrc *z)
  * back rather than letting it buffer the archive. The consumer takes all
  * that is queued at once, and either side wakes the other only when it
  * waits: a bundle is tens of thousands of members, and a lock, a wake-up
- * and a context switch for each was a tenth of the consumer's time. What
+ * and a context switch for each cost more than the tar reading. What
  * is held at most is twice the bound: a batch being consumed and a full
  * queue.
  */
