@@ -40,6 +40,8 @@ void ing_counts_clear(struct ing_counts *c)
 	memset(c->cache, 0, sizeof(c->cache));
 	c->host_sockets = c->host_tcp = 0;
 	memset(c->host_state, 0, sizeof(c->host_state));
+	c->owned_tcp = 0;
+	memset(c->owned_state, 0, sizeof(c->owned_state));
 }
 
 void ing_counts_add(struct ing_counts *c, int64_t process_id, const char *name, int64_t n)
@@ -142,13 +144,32 @@ static void counts_host_spill(struct ing_counts *c)
 	memset(c->host_state, 0, sizeof(c->host_state));
 }
 
+/* The owned counts gathered for one process into the map. */
+static void counts_owned_spill(struct ing_counts *c)
+{
+	int i;
+
+	if (c->owned_tcp)
+		counts_add_len(c, 0, c->owned_pid, "tcp", 3, c->owned_tcp);
+	for (i = 0; i < COUNTS_STATES; i++)
+		if (c->owned_state[i])
+			counts_add_len(c, 0, c->owned_pid, counts_states[i].name, counts_states[i].len,
+				       c->owned_state[i]);
+	c->owned_tcp = 0;
+	memset(c->owned_state, 0, sizeof(c->owned_state));
+}
+
 void ing_counts_owned_socket(struct ing_counts *c, int64_t process_id, int is_tcp, int code, const char *state)
 {
 	if (!is_tcp)
 		return;
-	counts_add_len(c, 0, process_id, "tcp", 3, 1);
+	if (process_id != c->owned_pid) {
+		counts_owned_spill(c);
+		c->owned_pid = process_id;
+	}
+	c->owned_tcp++;
 	if (code >= 0 && code < COUNTS_STATES)
-		counts_add_len(c, 0, process_id, counts_states[code].name, counts_states[code].len, 1);
+		c->owned_state[code]++;
 	else if (state && *state)
 		ing_counts_add(c, process_id, state, 1);
 }
@@ -158,6 +179,7 @@ int ing_counts_flush(struct ing_counts *c, int64_t snapshot_id, char **err)
 	const void *key;
 	int64_t *v;
 
+	counts_owned_spill(c);
 	counts_host_spill(c);
 	for (i = 0; i < COUNTS_CACHE; i++)
 		counts_spill(c, &c->cache[i]);

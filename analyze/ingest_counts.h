@@ -45,6 +45,10 @@ struct ing_counts {
 	 * row adds to them): plain counters, into the map at the flush. */
 	int64_t host_sockets, host_tcp;
 	int64_t host_state[COUNTS_STATES];
+	/* The same for the process whose socket fds are being counted (they
+	 * come process by process): into the map when another one comes. */
+	int64_t owned_pid, owned_tcp;
+	int64_t owned_state[COUNTS_STATES];
 	sqlite3_stmt *ins;
 };
 
