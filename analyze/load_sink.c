@@ -144,6 +144,25 @@ static int sink_known(void *ctx, const char *hdr, size_t hlen, const struct sm_l
 	return 0;
 }
 
+/* An fd listing's line in a run known whole (row_memo_run): its fd seen again. */
+static int sink_take_fd(void *ctx, const void *ref)
+{
+	struct load_sink *ls = ctx;
+
+	if (!ingest_fd_again(ls->ld->ing, ls->process_id, ls->netns, ref))
+		return 0;
+	ls->rows++;
+	return 1;
+}
+
+static size_t sink_known_run(void *ctx, const char *next, size_t avail, uint64_t *lines)
+{
+	struct load_sink *ls = ctx;
+
+	*lines = 0;
+	return ls->memo && ls->process_id ? row_memo_run(ls->memo, next, avail, sink_take_fd, ls, lines) : 0;
+}
+
 static int sink_fd(void *ctx, const struct sm_fd_row *r)
 {
 	struct load_sink *ls = ctx;
@@ -182,7 +201,7 @@ static int sink_counter(void *ctx, const struct sm_counter_row *r)
 struct sm_sink load_sink_make(struct load_sink *ls)
 {
 	struct sm_sink s = { .ctx = ls, .socket = sink_socket, .fd = sink_fd, .counter = sink_counter, .warn = sink_warn,
-			   .known = ls->memo ? sink_known : NULL };
+			   .known = ls->memo ? sink_known : NULL, .known_run = ls->memo ? sink_known_run : NULL };
 
 	return s;
 }

@@ -180,29 +180,73 @@ const void *row_memo_peek(const struct row_memo *m, size_t ahead)
 	return m->prev.lines[m->cursor + ahead].val;
 }
 
-void row_memo_put(struct row_memo *m, const struct sm_line_key *k, const struct sm_line_span *sp, const void *val)
+/* A line into next, its tag known; 0, or -1 when next keeps no more. */
+static int memo_put_line(struct row_memo *m, const char *p, size_t len, size_t skip_off, size_t skip_len,
+			 uint64_t tag, const void *val)
 {
 	struct memo_gen *g = &m->next;
+	struct memo_line *l;
 
 	if (!m->seen_hdr || g->mixed || g->full)
-		return;
+		return -1;
 	if (g->n == g->cap) {
 		size_t cap = g->cap ? g->cap * 2 : 64;
 
 		if (memo_charge(m, (cap - g->cap) * sizeof(*g->lines)) < 0) {
 			g->full = 1;   /* the lines so far are remembered, no more */
-			return;
+			return -1;
 		}
 		g->cap = cap;
 		g->lines = xreallocarray(g->lines, g->cap, sizeof(*g->lines));
 	}
-	g->lines[g->n].k.p = k->p;
-	g->lines[g->n].k.len = k->len;
-	g->lines[g->n].k.skip_off = sp && sp->len ? sp->off : 0;
-	g->lines[g->n].k.skip_len = sp && sp->len ? sp->len : 0;
-	g->lines[g->n].tag = key_tag(k->p, k->len, g->lines[g->n].k.skip_off, g->lines[g->n].k.skip_len);
-	memcpy(g->lines[g->n].val, val, m->val_size);
-	g->n++;
+	l = &g->lines[g->n++];
+	l->k.p = p;
+	l->k.len = len;
+	l->k.skip_off = skip_off;
+	l->k.skip_len = skip_len;
+	l->tag = tag;
+	memcpy(l->val, val, m->val_size);
+	return 0;
+}
+
+size_t row_memo_run(struct row_memo *m, const char *next, size_t avail, int (*take)(void *ctx, const void *val),
+		    void *ctx, uint64_t *lines)
+{
+	const struct memo_gen *g = &m->prev;
+	const char *pos, *text_end;
+	size_t used = 0;
+
+	*lines = 0;
+	if (!m->hdr_matches || !m->cursor || !g->text)
+		return 0;
+	text_end = g->text + g->text_size;
+	pos = g->lines[m->cursor - 1].k.p + g->lines[m->cursor - 1].k.len;
+	if (pos >= text_end || *pos != '\n')
+		return 0;
+	pos++;
+	while (m->cursor < g->n) {
+		const struct memo_line *l = &g->lines[m->cursor];
+
+		/* the line right after the last one, last time, ending in a
+		 * newline here and there, and the same bytes */
+		if (l->k.p != pos || l->k.skip_len || l->k.len >= avail - used ||
+		    (size_t)(text_end - pos) <= l->k.len || pos[l->k.len] != '\n' ||
+		    memcmp(next + used, pos, l->k.len + 1) || !take(ctx, l->val))
+			break;
+		memo_put_line(m, next + used, l->k.len, 0, 0, l->tag, l->val);
+		used += l->k.len + 1;
+		pos += l->k.len + 1;
+		m->cursor++;
+		(*lines)++;
+	}
+	return used;
+}
+
+void row_memo_put(struct row_memo *m, const struct sm_line_key *k, const struct sm_line_span *sp, const void *val)
+{
+	size_t off = sp && sp->len ? sp->off : 0, len = sp && sp->len ? sp->len : 0;
+
+	memo_put_line(m, k->p, k->len, off, len, key_tag(k->p, k->len, off, len), val);
 }
 
 void row_memo_end(struct row_memo *m, char *text, size_t size)

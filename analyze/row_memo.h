@@ -27,6 +27,7 @@
 #define SM_ROW_MEMO_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "rows.h"
 
@@ -59,6 +60,18 @@ const void *row_memo_peek(const struct row_memo *m, size_t ahead);
  * last row_memo_get; in the order of the text. sp: where its moving part
  * is (from row_memo_get, or the key's moving->span), or NULL: none. */
 void row_memo_put(struct row_memo *m, const struct sm_line_key *k, const struct sm_line_span *sp, const void *val);
+/*
+ * After a line found by row_memo_get: the lines that follow it in the
+ * text being read, [next, next + avail), that are, byte for byte and
+ * newline included, the very lines that followed it last time. take(ctx,
+ * val) is asked for each in turn, and a line it takes is remembered as if
+ * got and put; the run ends at the first it does not. Returns the bytes
+ * the lines taken fill, their number in *lines. (An fd listing changes by
+ * a few lines between readings: this is the rest of it, without a look
+ * at each line on its own.)
+ */
+size_t row_memo_run(struct row_memo *m, const char *next, size_t avail, int (*take)(void *ctx, const void *val),
+		    void *ctx, uint64_t *lines);
 /* The text just read (size bytes), which every key put since the last
  * call points into: the memo owns it now, and frees it at once when it is
  * over the budget (NULL: forget this reading). */

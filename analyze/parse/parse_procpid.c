@@ -478,6 +478,17 @@ int parse_fd_listing(const char *buf, size_t len, int64_t pid, const struct sm_s
 		/* a listing has no header: each line says all it means */
 		if (sink && sink->known && sink->known(sink->ctx, "", 0, &key)) {
 			good++;
+			if (sink->known_run) {
+				uint64_t more = 0;
+				size_t used = sink->known_run(sink->ctx, it.p, (size_t)(it.end - it.p), &more);
+
+				if (used > (size_t)(it.end - it.p))
+					used = (size_t)(it.end - it.p);   /* a broken sink moves no further than the end */
+				it.p += used;
+				it.lineno += more;
+				lines += (int)more;
+				good += (int)more;
+			}
 			continue;
 		}
 		good += pp_fd_line(line, n, it.lineno, pid, sink, &rc);

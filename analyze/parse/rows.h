@@ -194,6 +194,13 @@ struct sm_sink {
 	 * is parsed, and its rows follow. May be NULL.
 	 */
 	int (*known)(void *ctx, const char *hdr, size_t hlen, const struct sm_line_key *key);
+	/*
+	 * After a line known(): the lines right after it, [next, next +
+	 * avail), that the consumer knows too, whole (each with its '\n'):
+	 * the bytes they take, their number in *lines. The parser skips
+	 * them. May be NULL.
+	 */
+	size_t (*known_run)(void *ctx, const char *next, size_t avail, uint64_t *lines);
 };
 
 /* Reset a row to "nothing known". */

@@ -54,7 +54,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_cmdline(buf, size, 4096);
 	parse_fd_listing(buf, size, 4242, &sink);
 	sink.known = fuzz_known;   /* as the loader reads it */
+	sink.known_run = fuzz_known_run;
 	parse_fd_listing(buf, size, 4242, &sink);
 	sink.known = NULL;
+	sink.known_run = NULL;
 	return 0;
 }

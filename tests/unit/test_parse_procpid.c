@@ -570,6 +570,69 @@ static void test_fd_listing(void **state)
 	rowrec_delete(r);
 }
 
+/* known() for the listing below: the line of fd 3 is known. */
+static int listing_known(void *ctx, const char *hdr, size_t hlen, const struct sm_line_key *k)
+{
+	(void)ctx;
+	assert_int_equal(hlen, 0);
+	assert_non_null(hdr);
+	return k->len > 2 && !memcmp(k->p, "3\t", 2);
+}
+
+/* known_run(): the two lines after a known one, whole. */
+static size_t listing_run(void *ctx, const char *next, size_t avail, uint64_t *lines)
+{
+	const char *a, *b;
+
+	(void)ctx;
+	*lines = 0;
+	if (!(a = memchr(next, '\n', avail)) || !(b = memchr(a + 1, '\n', avail - (size_t)(a + 1 - next))))
+		return 0;
+	*lines = 2;
+	return (size_t)(b + 1 - next);
+}
+
+/* A sink that says it broke: more bytes than there are. */
+static size_t listing_run_broken(void *ctx, const char *next, size_t avail, uint64_t *lines)
+{
+	(void)ctx;
+	(void)next;
+	*lines = 1;
+	return avail + 100;
+}
+
+/* Lines known, and the run known after them, make no rows, and the lines
+ * after the run keep their numbers. */
+static void test_fd_listing_known_run(void **state)
+{
+	static const char text[] =
+		"0\t/dev/null\n"
+		"3\tsocket:[1]\n"
+		"4\tsocket:[2]\n"
+		"5\tsocket:[3]\n"
+		"6\t\n"
+		"7\t/x\n";
+	struct rowrec *r = rowrec_new();
+	struct text t = text_open(text, sizeof(text) - 1, r);
+
+	(void)state;
+	r->check_fd = check_listing_fd;
+	t.sink.known = listing_known;
+	t.sink.known_run = listing_run;
+	assert_int_equal(parse_fd_listing(t.buf, sizeof(text) - 1, 4242, &t.sink), 0);
+	assert_int_equal(r->nfds, 2);
+	check_fd(&r->fds[0], 1, 0, "file", "/dev/null", 0);
+	check_fd(&r->fds[1], 6, 7, "file", "/x", 0);
+	assert_int_equal(r->nwarn, 1);                 /* "6\t": empty target, line 5 */
+	assert_int_equal(r->warn_line[0], 5);
+	rowrec_free(r);
+	t.sink.known_run = listing_run_broken;         /* the parser stops at the end */
+	assert_int_equal(parse_fd_listing(t.buf, sizeof(text) - 1, 4242, &t.sink), 0);
+	assert_int_equal(r->nfds, 1);
+	text_close(&t, 0);
+	rowrec_delete(r);
+}
+
 static void test_fd_listing_bad_lines(void **state)
 {
 	static const char text[] =
@@ -687,6 +750,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_cmdline_crafted),
 		cmocka_unit_test(test_cmdline_truncation),
 		cmocka_unit_test(test_fd_listing),
+		cmocka_unit_test(test_fd_listing_known_run),
 		cmocka_unit_test(test_fd_listing_bad_lines),
 		cmocka_unit_test(test_fd_listing_whole_input),
 		cmocka_unit_test(test_fd_listing_live),

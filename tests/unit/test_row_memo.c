@@ -7,7 +7,8 @@
  * rest compared; nothing found under another header, nothing kept from a
  * text with two different headers; a reading forgotten with
  * row_memo_end(NULL); a table in another order found only as far as the
- * look-ahead reaches, a run of hundreds of closed lines crossed; over its
+ * look-ahead reaches, a run of hundreds of closed lines crossed; after a
+ * line found, the same lines after it taken as a run; over its
  * budget, fewer lines kept and texts dropped, and every byte given back.
  * Texts are heap copies that the memo adopts, as the loader hands them
  * over.
@@ -335,6 +336,71 @@ static void test_long_run_of_closed(void **state)
 		assert_int_equal(f[i], -1);
 }
 
+/* take() for row_memo_run: takes values below *limit. */
+static int take_below(void *ctx, const void *val)
+{
+	const int *limit = ctx;
+
+	return *(const int *)val < *limit;
+}
+
+/* After a line found, the lines after it that are the same bytes as last
+ * time are taken as a run, up to the first that differs or is refused;
+ * they are remembered as if each were got and put. */
+static void test_run_after_found(void **state)
+{
+	static const char *const a[] = { "3 a", "4 b", "5 c", "6 d", "7 e", NULL };
+	static const char *const b[] = { "3 a", "4 b", "5 x", "6 d", "7 e", NULL };
+	struct row_memo *m = row_memo_new(sizeof(int), &budget);
+	struct reading r1, r2, r3;
+	struct sm_line_key k;
+	struct sm_line_span sp;
+	const int *v;
+	uint64_t lines;
+	int f[64], limit = 2000, put;
+	size_t used, i;
+
+	(void)state;
+	read_lines(&r1, "H", a);
+	memo_read(m, &r1, "H", f);
+	read_lines(&r2, "H", b);
+	/* nothing found yet: no run */
+	assert_int_equal(row_memo_run(m, r2.line[1], 100, take_below, &limit, &lines), 0);
+	k = key_of(&r2, 0);
+	v = row_memo_get(m, r2.text, 1, &k, &sp);
+	assert_non_null(v);
+	assert_int_equal(*v, 1000);
+	row_memo_put(m, &k, &sp, v);
+	used = row_memo_run(m, r2.line[1], strlen(r2.line[1]), take_below, &limit, &lines);
+	assert_int_equal(lines, 1);                 /* "4 b"; "5 x" differs */
+	assert_int_equal(used, strlen("4 b\n"));
+	for (i = 2; i < r2.n; i++) {                /* the rest as usual */
+		k = key_of(&r2, i);
+		v = row_memo_get(m, r2.text, 1, &k, &sp);
+		put = v ? *v : 2000 + (int)i;
+		if (!v)
+			sp = span_of(&k);
+		row_memo_put(m, &k, &sp, &put);
+		if (i == 2)
+			assert_null(v);
+		if (i == 3) {                       /* a run again, refused at "7 e" */
+			assert_non_null(v);
+			limit = 1004;
+			assert_int_equal(row_memo_run(m, r2.line[4], strlen(r2.line[4]), take_below, &limit, &lines), 0);
+			assert_int_equal(lines, 0);
+		}
+	}
+	row_memo_end(m, r2.text, strlen(r2.text));
+	/* the line taken in the run was remembered */
+	read_lines(&r3, "H", b);
+	memo_read(m, &r3, "H", f);
+	assert_int_equal(f[0], 1000);
+	assert_int_equal(f[1], 1001);
+	assert_int_equal(f[2], 2002);
+	assert_int_equal(f[3], 1003);
+	row_memo_free(m);
+}
+
 /* Over its budget a memo remembers fewer lines and drops texts it cannot
  * hold (ASan: not leaked), and gives every byte back when freed. */
 static void test_budget(void **state)
@@ -391,6 +457,7 @@ int main(void)
 		cmocka_unit_test(test_end_null_forgets),
 		cmocka_unit_test(test_reordered_within_reach),
 		cmocka_unit_test(test_long_run_of_closed),
+		cmocka_unit_test(test_run_after_found),
 		cmocka_unit_test(test_budget),
 	};
 

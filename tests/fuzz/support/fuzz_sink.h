@@ -22,6 +22,8 @@ struct sm_sink fuzz_sink(int line_from_one);
  * the skipped part lies within the key, and says "known" to about half of
  * the keys (by their bytes), so that both paths run. */
 int fuzz_known(void *ctx, const char *hdr, size_t hlen, const struct sm_line_key *k);
+/* sink->known_run for fuzzing: now and then the next line, whole. */
+size_t fuzz_known_run(void *ctx, const char *next, size_t avail, uint64_t *lines);
 
 /* Reads all of s (NULL allowed); returns its length. */
 size_t fuzz_touch(const char *s);
