@@ -362,6 +362,9 @@ int ingest_source_begin(struct ingest *ing, const struct ingest_source_info *si)
 		sqlite3_stmt *q = NULL;
 		int dup = 0;
 
+		/* none yet: a placeholder no digest can equal, until told */
+		if (!si->sha256)
+			goto insert;
 		if (db_prepare(ing->db, "SELECT 1 FROM sources WHERE sha256 = ?", &q, &err) < 0) {
 			snprintf(ing->error, sizeof(ing->error), "%s", err);
 			free(err);
@@ -373,9 +376,10 @@ int ingest_source_begin(struct ingest *ing, const struct ingest_source_info *si)
 		if (dup)
 			return 1;
 	}
+insert:
 	sqlite3_bind_text(st, 1, si->kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, si->path, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, si->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, si->sha256 ? si->sha256 : "(pending)", -1, SQLITE_STATIC);
 	db_bind_opt_text(st, 4, si->host);
 	db_bind_opt_text(st, 5, si->boot_id);
 	db_bind_opt_text(st, 6, si->kernel);
@@ -395,6 +399,27 @@ int ingest_source_begin(struct ingest *ing, const struct ingest_source_info *si)
 	ing->host = si->host ? xstrdup(si->host) : NULL;
 	ing->boot_id = si->boot_id ? xstrdup(si->boot_id) : NULL;
 	return 0;
+}
+
+int ingest_source_sha256(struct ingest *ing, const char *sha256)
+{
+	sqlite3_stmt *st = NULL;
+	char *err = NULL;
+	int rc;
+
+	if (db_prepare(ing->db, "UPDATE sources SET sha256 = ?1 WHERE id = ?2 AND NOT EXISTS"
+			       " (SELECT 1 FROM sources WHERE sha256 = ?1)", &st, &err) < 0) {
+		snprintf(ing->error, sizeof(ing->error), "%s", err);
+		free(err);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, ing->source_id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return ing_sqlfail(ing, "setting a source's sha256");
+	return sqlite3_changes(ing->db) ? 0 : 1;
 }
 
 int ingest_snapshot_begin(struct ingest *ing, const struct ingest_snapshot_info *si)

@@ -29,7 +29,7 @@
 struct ingest_source_info {
 	const char *kind;
 	const char *path;
-	const char *sha256;
+	const char *sha256;       /* NULL: told later (ingest_source_sha256) */
 	const char *host;
 	const char *boot_id;
 	const char *kernel;
@@ -93,6 +93,9 @@ const struct ingest_stats *ingest_stats(const struct ingest *ing);
 
 /* Returns 0, 1 if a source with this sha256 is already loaded, -1. */
 int ingest_source_begin(struct ingest *ing, const struct ingest_source_info *si);
+/* The sha256 of a source begun without one: 0, 1 if a source with it is
+ * already loaded (the caller rolls back), -1. */
+int ingest_source_sha256(struct ingest *ing, const char *sha256);
 /* Marks the source complete or cut (end_reason may be NULL). */
 /* Closes everything still open (sockets, fds, counters, orphans, peers,
  * processes' last snapshots), so that what reads the database before the

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -70,6 +71,47 @@ out:
 		close(fd);
 	EVP_MD_CTX_free(ctx);
 	return r;
+}
+
+struct load_hash {
+	pthread_t thread;
+	char *path;
+	char sha[65];
+	int rc;
+};
+
+static void *load_hash_main(void *arg)
+{
+	struct load_hash *h = arg;
+
+	h->rc = load_sha256_file(h->path, h->sha);
+	return NULL;
+}
+
+struct load_hash *load_hash_start(const char *path)
+{
+	struct load_hash *h = xcalloc(1, sizeof(*h));
+
+	h->path = xstrdup(path);
+	if (pthread_create(&h->thread, NULL, load_hash_main, h) != 0) {
+		free(h->path);
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+int load_hash_finish(struct load_hash *h, char *out)
+{
+	int rc;
+
+	pthread_join(h->thread, NULL);
+	rc = h->rc;
+	if (rc == 0)
+		memcpy(out, h->sha, sizeof(h->sha));
+	free(h->path);
+	free(h);
+	return rc;
 }
 
 int load_parse_time(const char *s, int64_t *out_ns)
@@ -204,11 +246,19 @@ static int load_archive(struct load *ld, const char *path)
 	o.ctx = &fm;
 	ar_walk(path, &o, &res);
 	if (fm.is_bundle) {
+		struct load_hash *h;
+
+		/* Into a database with no source yet (a report's, a first
+		 * load) the bundle cannot be one already loaded: its hash is
+		 * needed only at the end, and is computed meanwhile. */
+		if (db_int(ld->db, "SELECT NOT EXISTS (SELECT 1 FROM sources)", 0) == 1 &&
+		    (h = load_hash_start(path)) != NULL)
+			return load_bundle(ld, path, NULL, h);
 		if (load_sha256_file(path, sha) < 0) {
 			fprintf(ld->msg, "sockmortem: cannot read '%s'\n", path);
 			return -1;
 		}
-		return load_bundle(ld, path, sha);
+		return load_bundle(ld, path, sha, NULL);
 	}
 	o.member = loose_member;
 	o.note = loose_note;

@@ -37,8 +37,11 @@ struct load {
 /* Loads one command-line input; returns 0, or -1 when it failed (said on msg). */
 int load_input(struct load *ld, const char *path);
 
-/* load_bundle.c: a tar.zst bundle (already known to be one). */
-int load_bundle(struct load *ld, const char *path, const char *sha256);
+/* load_bundle.c: a tar.zst bundle (already known to be one). Its SHA-256
+ * is sha256, or, when that is NULL, what hash finishes with (load_bundle
+ * waits for it, and frees it, whatever happens). */
+struct load_hash;
+int load_bundle(struct load *ld, const char *path, const char *sha256, struct load_hash *hash);
 /* load_loose.c: one loose capture held in memory. */
 int load_loose(struct load *ld, const char *path, const char *data, size_t len,
 	       int64_t mtime_ns, const char *sha256);
@@ -58,6 +61,11 @@ int load_files_done(struct load *ld, const char *path, const struct stat *st, in
 /* Hex SHA-256 of a buffer or a file; 0 or -1. out must hold 65 bytes. */
 int load_sha256_buf(const void *data, size_t len, char *out);
 int load_sha256_file(const char *path, char *out);
+/* The same for a file, on a thread of its own while the caller goes on:
+ * NULL when no thread could be had. load_hash_finish waits for it and
+ * frees it: 0 and the digest in out, or -1. */
+struct load_hash *load_hash_start(const char *path);
+int load_hash_finish(struct load_hash *h, char *out);
 
 /* One transaction per source: begin, then commit or roll back (which
  * also forgets what ingest was tracking). 0 or -1 (said on msg). */

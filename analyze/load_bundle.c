@@ -916,7 +916,31 @@ static void bundle_ar_note(void *ctx, const char *member, uint64_t offset, const
 	bskip(b, BSKIP_ARCHIVE, member, text);
 }
 
-int load_bundle(struct load *ld, const char *path, const char *sha256)
+/* The bundle's hash, computed while it loaded: into its source. */
+static int bundle_hash_done(struct bundle_state *b, struct load_hash **hash)
+{
+	char sha[65];
+	int r;
+
+	r = load_hash_finish(*hash, sha);
+	*hash = NULL;
+	if (r < 0) {
+		fprintf(b->ld->msg, "sockmortem: cannot read '%s'\n", b->path);
+		return -1;
+	}
+	return ingest_source_sha256(b->ld->ing, sha);
+}
+
+/* A hash not waited for, on the way out. */
+static void bundle_hash_drop(struct load_hash *hash)
+{
+	char unused[65];
+
+	if (hash)
+		load_hash_finish(hash, unused);
+}
+
+int load_bundle(struct load *ld, const char *path, const char *sha256, struct load_hash *hash)
 {
 	struct bundle_state b;
 	struct ar_options o;
@@ -936,8 +960,10 @@ int load_bundle(struct load *ld, const char *path, const char *sha256)
 	hashmap_init(&b.names, BSNAP_NAME_MAX, 0);
 	hashmap_init(&b.memos, BSNAP_NAME_MAX, sizeof(struct bmemo));
 	b.memo_budget = BSNAP_MEMO_BYTES;
-	if (load_begin(ld) < 0)
+	if (load_begin(ld) < 0) {
+		bundle_hash_drop(hash);
 		return -1;
+	}
 	rc = ar_walk(path, &o, &res);
 	if (b.failed > 0) {   /* already loaded */
 		ld->rep.skipped_dup++;
@@ -963,6 +989,15 @@ int load_bundle(struct load *ld, const char *path, const char *sha256)
 	/* the capture is tied to sockets by their whole intervals: close them first */
 	if (b.pcap && (ingest_source_close(ld->ing) < 0 || load_pcap_finish(b.pcap) < 0))
 		goto fail;
+	if (hash && (r = bundle_hash_done(&b, &hash)) != 0) {
+		if (r < 0)
+			goto fail;
+		r = 0;
+		ld->rep.skipped_dup++;
+		if (!ld->opt->quiet)
+			fprintf(ld->msg, "sockmortem: '%s': already loaded, skipped\n", path);
+		goto out_rollback;
+	}
 	if (!b.have_end)
 		bnote(&b, "end.json", "warning", "%s", "missing: the collector did not finish (killed, or the bundle is truncated)");
 	bskip_summary(&b);
@@ -994,6 +1029,7 @@ fail:
 out_rollback:
 	load_rollback(ld);
 out:
+	bundle_hash_drop(hash);
 	bsnap_clear(&b);
 	hashmap_free(&b.names);
 	bsnap_memos_prune(&b, 0);

@@ -538,6 +538,30 @@ static void test_reload_same_hash(void **state)
 	assert_int_equal(qi("SELECT count(*) FROM sources"), sources);
 }
 
+/* A source begun before its hash is known (computed while it loads) is
+ * told it at the end: one already loaded is said so (1), and the caller
+ * rolls back; another is kept under it. */
+static void test_hash_told_later(void **state)
+{
+	struct ingest_source_info si = source_info("bundle", NULL, "boot-3");
+	int64_t sources = qi("SELECT count(*) FROM sources");
+
+	(void)state;
+	si.path = "later";
+	assert_int_equal(sqlite3_exec(fx.db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(ingest_source_begin(fx.ing, &si), 0);
+	assert_int_equal(ingest_source_sha256(fx.ing, "aaaa"), 1);   /* source A's */
+	assert_int_equal(ingest_source_end(fx.ing, 1, NULL), 0);
+	assert_int_equal(sqlite3_exec(fx.db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	ingest_reset(fx.ing);
+	assert_int_equal(qi("SELECT count(*) FROM sources"), sources);
+	assert_int_equal(ingest_source_begin(fx.ing, &si), 0);
+	assert_int_equal(ingest_source_sha256(fx.ing, "1a1a"), 0);
+	assert_int_equal(ingest_source_end(fx.ing, 1, NULL), 0);
+	assert_int_equal(qi("SELECT count(*) FROM sources WHERE sha256 = '1a1a' AND path = 'later'"), 1);
+	assert_int_equal(qi("SELECT count(*) FROM sources"), sources + 1);
+}
+
 /* A source rolled back half-way (what load does on a failure) leaves
  * nothing behind, and the next source starts clean. */
 static void test_rollback_reset(void **state)
@@ -694,6 +718,7 @@ int main(void)
 		cmocka_unit_test(test_fd_intervals),
 		cmocka_unit_test(test_reload_same_hash),
 		cmocka_unit_test(test_rollback_reset),
+		cmocka_unit_test(test_hash_told_later),
 		cmocka_unit_test(test_time_wait_link),
 		cmocka_unit_test(test_old_schema_migrated),
 	};
