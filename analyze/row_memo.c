@@ -161,6 +161,8 @@ const void *row_memo_get(struct row_memo *m, const char *hdr, size_t hlen, const
 	for (i = m->cursor + 1; i < end; i++) {
 		const struct memo_line *l = &g->lines[i];
 
+		if (l->k.len != k->len)
+			continue;   /* and the tag is read within k's line */
 		if (l->k.skip_off != tag_off) {
 			tag_off = l->k.skip_off;
 			tag = key_tag(k->p, k->len, l->k.skip_off, l->k.skip_len);

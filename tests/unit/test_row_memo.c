@@ -336,6 +336,35 @@ static void test_long_run_of_closed(void **state)
 		assert_int_equal(f[i], -1);
 }
 
+/* A line shorter than where the lines it is compared with have their
+ * moving part, last in a text with no byte after it: nothing is read past
+ * it (ASan would say so), and it is not found. */
+static void test_short_last_line(void **state)
+{
+	static const char *const a[] = { "s 1 T5", "s 2 T5", "s 3 T5", NULL };
+	static const char text[] = "H\ns 1 T5\nx";
+	struct row_memo *m = row_memo_new(sizeof(int), &budget);
+	struct reading r1;
+	struct sm_line_key k = { NULL, 0, &t_moving, NULL };
+	struct sm_line_span sp;
+	char *t2 = malloc(sizeof(text) - 1);
+	int f[64];
+
+	(void)state;
+	assert_non_null(t2);
+	memcpy(t2, text, sizeof(text) - 1);
+	read_lines(&r1, "H", a);
+	memo_read(m, &r1, "H", f);
+	k.p = t2 + 2;
+	k.len = 6;
+	assert_non_null(row_memo_get(m, t2, 1, &k, &sp));
+	k.p = t2 + 9;
+	k.len = 1;
+	assert_null(row_memo_get(m, t2, 1, &k, &sp));
+	row_memo_end(m, t2, sizeof(text) - 1);
+	row_memo_free(m);
+}
+
 /* take() for row_memo_run: takes values below *limit. */
 static int take_below(void *ctx, const void *val)
 {
@@ -458,6 +487,7 @@ int main(void)
 		cmocka_unit_test(test_reordered_within_reach),
 		cmocka_unit_test(test_long_run_of_closed),
 		cmocka_unit_test(test_run_after_found),
+		cmocka_unit_test(test_short_last_line),
 		cmocka_unit_test(test_budget),
 	};
 
