@@ -2,10 +2,11 @@
  * ingest: interval trackers over hash maps; see ingest.h.
  *
  * Each tracked identity (socket, fd, orphan, peer pair) lives in a map
- * while it keeps being seen. Its database row is written when it is first
- * seen (sockets, fds) or when its interval closes (states, orphans, peers),
- * and its last snapshot is settled when it stops being seen. A socket that
- * never changes costs one row, however many snapshots it spans.
+ * while it keeps being seen. Its database row is written once, whole, when
+ * its interval closes: a socket's and an fd's row is kept in memory from
+ * its first sight until then (an INSERT and an UPDATE of the same row cost
+ * twice what one INSERT does). A socket that never changes costs one row,
+ * however many snapshots it spans.
  */
 #include "ingest.h"
 
@@ -50,9 +51,23 @@ struct ing_socket {
 	uint64_t tkey[2];         /* tuple_key() */
 	int64_t peer_id;          /* its local peer, 0 if none; the peer is */
 	uint32_t peer;            /* spool[peer] while that entry's id is peer_id */
+	struct ing_sockrow *row;  /* owned: its sockets row, written at close */
 };
 
 _Static_assert(offsetof(struct ing_socket, state_first) == 64, "the hot part of an ing_socket is one cache line");
+
+/* The texts of a sockets row, in the order of socket_row_new's arguments. */
+enum { SR_PROTO, SR_LOCAL_ADDR, SR_REMOTE_ADDR, SR_UNIX_PATH, SR_TEXTS };
+
+/*
+ * A socket's sockets row as its first row made it, but for last_snapshot.
+ * Proportional to the open sockets: freed when the socket closes.
+ */
+struct ing_sockrow {
+	int64_t netns, local_port, remote_port, uid, first, prev_id;
+	uint32_t null;            /* bit i: text i is NULL */
+	char text[];              /* the texts, each NUL-terminated */
+};
 
 struct ing_iv {
 	int64_t first, last;
@@ -88,7 +103,7 @@ struct ing_fdcount {
 };
 
 enum {
-	ST_SOURCE, ST_SOURCE_END, ST_SNAPSHOT, ST_SOCKET, ST_SOCKET_LAST, ST_STATE,
+	ST_SOURCE, ST_SOURCE_END, ST_SNAPSHOT, ST_SOCKET, ST_STATE,
 	ST_PROC_FIND, ST_PROC_INS, ST_PROC_LAST, ST_SAMPLE, ST_FD, ST_FD_LAST, ST_ORPHAN,
 	ST_PEER, ST_COUNTER, ST_NOTE, ST_ERROR, ST_STEP, ST_SAMPLE_FDS,
 	ST_DUMP, ST_DUMP_END, ST_STACK_FIND, ST_STACK, ST_FRAME, ST_GOROUTINE, ST_COUNT
@@ -106,7 +121,6 @@ static const char *const ingest_sql[ST_COUNT] = {
 	[ST_SOCKET] = "INSERT INTO sockets(id, source_id, netns, proto, inode, local_addr, local_port,"
 		      " remote_addr, remote_port, unix_path, uid, first_snapshot, last_snapshot, prev_socket_id)"
 		      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-	[ST_SOCKET_LAST] = "UPDATE sockets SET last_snapshot = ? WHERE id = ?",
 	[ST_STATE] = "INSERT INTO socket_states(socket_id, state, first_snapshot, last_snapshot, tx_queue,"
 		     " rx_queue, tx_queue_max, rx_queue_max, timer, retransmits) VALUES (?,?,?,?,?,?,?,?,?,?)",
 	[ST_PROC_FIND] = "SELECT id FROM processes WHERE boot_id IS ? AND pid = ? AND start_ticks IS ?",
@@ -280,6 +294,17 @@ struct ingest *ingest_new(sqlite3 *db)
 	return ing;
 }
 
+/* The rows of the sockets still open, never to be written. */
+static void spool_free_rows(struct ingest *ing)
+{
+	uint32_t i;
+
+	for (i = 0; i < ing->nspool; i++) {
+		free(ing->spool[i].row);
+		ing->spool[i].row = NULL;
+	}
+}
+
 void ingest_free(struct ingest *ing)
 {
 	int i;
@@ -299,6 +324,7 @@ void ingest_free(struct ingest *ing)
 	hashmap_free(&ing->fdcounts);
 	hashmap_free(&ing->stacks);
 	ing_counts_free(&ing->counts);
+	spool_free_rows(ing);
 	strbuf_release(&ing->scratch);
 	free(ing->sockfds);
 	free(ing->paired);
@@ -311,6 +337,7 @@ void ingest_free(struct ingest *ing)
 
 void ingest_reset(struct ingest *ing)
 {
+	spool_free_rows(ing);
 	hashmap_free(&ing->isockets);
 	hashmap_free(&ing->sockets);
 	ing->nspool = ing->nsfree = 0;
@@ -537,27 +564,71 @@ static int socket_state_flush(struct ingest *ing, const struct ing_socket *s)
 	return ing_step(ing, ST_STATE);
 }
 
-static int socket_insert(struct ingest *ing, int64_t id, int64_t netns, const struct sm_socket_row *r,
-			 int64_t prev_id)
+/* What r says of a new socket, kept until it is written (socket_write). */
+static struct ing_sockrow *socket_row_new(struct ingest *ing, int64_t netns, const struct sm_socket_row *r,
+					  int64_t prev_id)
+{
+	const char *t[SR_TEXTS] = { r->proto, r->local_addr, r->remote_addr, r->unix_path };
+	size_t len[SR_TEXTS], n = 0;
+	struct ing_sockrow *row;
+	char *p;
+	int i;
+
+	for (i = 0; i < SR_TEXTS; i++) {
+		len[i] = t[i] ? strlen(t[i]) : 0;
+		n += len[i] + 1;
+	}
+	row = xmalloc(sizeof(*row) + n);
+	row->netns = netns;
+	row->local_port = r->local_port;
+	row->remote_port = r->remote_port;
+	row->uid = r->uid;
+	row->first = ing->snap_id;
+	row->prev_id = prev_id;
+	row->null = 0;
+	for (i = 0, p = row->text; i < SR_TEXTS; i++) {
+		if (!t[i])
+			row->null |= 1u << i;
+		memcpy(p, t[i] ? t[i] : "", len[i] + 1);
+		p += len[i] + 1;
+	}
+	return row;
+}
+
+/* Binds text i of row at idx (NULL if it was). Returns the next text. */
+static const char *socket_row_text(sqlite3_stmt *st, int idx, const struct ing_sockrow *row, int i, const char *p)
+{
+	size_t len = strlen(p);
+
+	if (row->null & (1u << i))
+		sqlite3_bind_null(st, idx);
+	else
+		sqlite3_bind_text(st, idx, p, (int)len, SQLITE_STATIC);
+	return p + len + 1;
+}
+
+/* A closed socket's row, whole. */
+static int socket_write(struct ingest *ing, const struct ing_socket *s)
 {
 	sqlite3_stmt *st = ing->st[ST_SOCKET];
+	const struct ing_sockrow *row = s->row;
+	const char *p = row->text;
 
-	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 1, s->id);
 	sqlite3_bind_int64(st, 2, ing->source_id);
-	db_bind_opt_int(st, 3, netns);
-	sqlite3_bind_text(st, 4, r->proto, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 5, (int64_t)r->inode);
-	db_bind_opt_text(st, 6, r->local_addr);
-	db_bind_opt_int(st, 7, r->local_port);
-	db_bind_opt_text(st, 8, r->remote_addr);
-	db_bind_opt_int(st, 9, r->remote_port);
-	db_bind_opt_text(st, 10, r->unix_path);
-	db_bind_opt_int(st, 11, r->uid);
-	sqlite3_bind_int64(st, 12, ing->snap_id);
-	sqlite3_bind_int64(st, 13, ing->snap_id);
-	if (prev_id)
-		sqlite3_bind_int64(st, 14, prev_id);
-	ing->stats.sockets++;
+	db_bind_opt_int(st, 3, row->netns);
+	p = socket_row_text(st, 4, row, SR_PROTO, p);
+	sqlite3_bind_int64(st, 5, (int64_t)s->inode);
+	p = socket_row_text(st, 6, row, SR_LOCAL_ADDR, p);
+	db_bind_opt_int(st, 7, row->local_port);
+	p = socket_row_text(st, 8, row, SR_REMOTE_ADDR, p);
+	db_bind_opt_int(st, 9, row->remote_port);
+	socket_row_text(st, 10, row, SR_UNIX_PATH, p);
+	db_bind_opt_int(st, 11, row->uid);
+	sqlite3_bind_int64(st, 12, row->first);
+	sqlite3_bind_int64(st, 13, s->last);
+	if (row->prev_id)
+		sqlite3_bind_int64(st, 14, row->prev_id);
 	return ing_step(ing, ST_SOCKET);
 }
 
@@ -811,9 +882,8 @@ int ingest_socket(struct ingest *ing, int64_t netns, const struct sm_socket_row 
 		s->has_inode = r->inode != 0;
 		s->inode = r->inode;
 		s->has_tuple = tuple_key(s->tkey, netns, r);
-		if (socket_insert(ing, s->id, netns, r,
-				  !r->inode && s->has_tuple ? socket_predecessor(ing, s->tkey) : 0) < 0)
-			return -1;
+		s->row = socket_row_new(ing, netns, r, !r->inode && s->has_tuple ? socket_predecessor(ing, s->tkey) : 0);
+		ing->stats.sockets++;
 		if (s->has_tuple)
 			tuple_track(ing, s, si);
 	} else if (!s->has_tuple && s->tcp && (s->has_tuple = tuple_key(s->tkey, netns, r)) != 0) {
@@ -1365,18 +1435,15 @@ static int close_ivs(struct ingest *ing, struct hashmap *m, int which, int nk, i
 	return 0;
 }
 
-/* A socket gone: its last state and snapshot written, its slot freed. */
+/* A socket gone: its last state and its row written, its slot freed. */
 static int close_socket(struct ingest *ing, uint32_t idx)
 {
-	sqlite3_stmt *st = ing->st[ST_SOCKET_LAST];
-	const struct ing_socket *s = &ing->spool[idx];
+	struct ing_socket *s = &ing->spool[idx];
 
-	if (socket_state_flush(ing, s) < 0)
+	if (socket_state_flush(ing, s) < 0 || socket_write(ing, s) < 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, s->last);
-	sqlite3_bind_int64(st, 2, s->id);
-	if (ing_step(ing, ST_SOCKET_LAST) < 0)
-		return -1;
+	free(s->row);
+	s->row = NULL;
 	tuple_forget(ing, s);
 	spool_release(ing, idx);
 	return 0;
