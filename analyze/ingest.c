@@ -69,6 +69,14 @@ struct ing_sockrow {
 	char text[];              /* the texts, each NUL-terminated */
 };
 
+/* An fd's row but for its key and snapshots, kept while the fd is open. */
+struct ing_fdrow {
+	uint64_t inode;           /* 0: NULL */
+	int64_t socket_id;        /* 0: NULL */
+	int has_type;
+	char text[];              /* target, then type, each NUL-terminated */
+};
+
 struct ing_iv {
 	int64_t first, last;
 	int64_t counted;          /* orphans: snapshot_counts written up to */
@@ -104,7 +112,7 @@ struct ing_fdcount {
 
 enum {
 	ST_SOURCE, ST_SOURCE_END, ST_SNAPSHOT, ST_SOCKET, ST_STATE,
-	ST_PROC_FIND, ST_PROC_INS, ST_PROC_LAST, ST_SAMPLE, ST_FD, ST_FD_LAST, ST_ORPHAN,
+	ST_PROC_FIND, ST_PROC_INS, ST_PROC_LAST, ST_SAMPLE, ST_FD, ST_ORPHAN,
 	ST_PEER, ST_COUNTER, ST_NOTE, ST_ERROR, ST_STEP, ST_SAMPLE_FDS,
 	ST_DUMP, ST_DUMP_END, ST_STACK_FIND, ST_STACK, ST_FRAME, ST_GOROUTINE, ST_COUNT
 };
@@ -131,7 +139,6 @@ static const char *const ingest_sql[ST_COUNT] = {
 		      " fd_count, socket_fds, nofile_soft, nofile_hard) VALUES (?,?,?,?,?,?,?,?,?)",
 	[ST_FD] = "INSERT OR REPLACE INTO fds(process_id, fd, target, type, inode, first_snapshot, last_snapshot,"
 		  " socket_id) VALUES (?,?,?,?,?,?,?,?)",
-	[ST_FD_LAST] = "UPDATE fds SET last_snapshot = ? WHERE process_id = ? AND fd = ? AND first_snapshot = ?",
 	[ST_ORPHAN] = "INSERT OR REPLACE INTO orphan_fds(process_id, fd, inode, first_snapshot, last_snapshot)"
 		      " VALUES (?,?,?,?,?)",
 	[ST_PEER] = "INSERT OR REPLACE INTO socket_peers(socket_id, peer_id, first_snapshot, last_snapshot)"
@@ -1098,6 +1105,41 @@ static const struct ing_socket *sockfd_socket(struct ingest *ing, const struct i
 	return s;
 }
 
+/* What r says of an fd, kept until it is written (fd_write). */
+static struct ing_fdrow *fd_row_new(const char *target, const struct sm_fd_row *r, int64_t socket_id)
+{
+	size_t tlen = strlen(target), ylen = r->type ? strlen(r->type) : 0;
+	struct ing_fdrow *row = xmalloc(sizeof(*row) + tlen + ylen + 2);
+
+	row->inode = r->inode;
+	row->socket_id = socket_id;
+	row->has_type = r->type != NULL;
+	memcpy(row->text, target, tlen + 1);
+	memcpy(row->text + tlen + 1, r->type ? r->type : "", ylen + 1);
+	return row;
+}
+
+/* An fd interval's row, whole: the first row of the interval and its last snapshot. */
+static int fd_write(struct ingest *ing, int64_t process_id, int64_t fd, const struct ing_fd *f)
+{
+	sqlite3_stmt *st = ing->st[ST_FD];
+	const struct ing_fdrow *row = f->row;
+	size_t tlen = strlen(row->text);
+
+	sqlite3_bind_int64(st, 1, process_id);
+	sqlite3_bind_int64(st, 2, fd);
+	sqlite3_bind_text(st, 3, row->text, (int)tlen, SQLITE_STATIC);
+	if (row->has_type)
+		sqlite3_bind_text(st, 4, row->text + tlen + 1, -1, SQLITE_STATIC);
+	if (row->inode)
+		sqlite3_bind_int64(st, 5, (int64_t)row->inode);
+	sqlite3_bind_int64(st, 6, f->first);
+	sqlite3_bind_int64(st, 7, f->last);
+	if (row->socket_id)
+		sqlite3_bind_int64(st, 8, row->socket_id);
+	return ing_step(ing, ST_FD);
+}
+
 static int ingest_fd_impl(struct ingest *ing, int64_t process_id, int64_t netns, const struct sm_fd_row *r,
 			  int64_t socket_id)
 {
@@ -1112,29 +1154,17 @@ static int ingest_fd_impl(struct ingest *ing, int64_t process_id, int64_t netns,
 		return 0;   /* lsof's cwd/txt/mem rows are not descriptors */
 	f = fd_store_put(&ing->fds, process_id, r->fd, &is_new);
 	if (!is_new && f->target_hash != h) {
-		sqlite3_stmt *st = ing->st[ST_FD_LAST];
-		sqlite3_bind_int64(st, 1, f->last);
-		sqlite3_bind_int64(st, 2, process_id);
-		sqlite3_bind_int64(st, 3, r->fd);
-		sqlite3_bind_int64(st, 4, f->first);
-		if (ing_step(ing, ST_FD_LAST) < 0)
+		/* Another target: the interval so far is closed. One that
+		 * began in this snapshot (an fd listed twice) would be replaced
+		 * by the new one, which has the same key: it is not written. */
+		if (f->first != ing->snap_id && fd_write(ing, process_id, r->fd, f) < 0)
 			return -1;
+		free(f->row);
+		f->row = NULL;
 		is_new = 1;
 	}
 	if (is_new) {
-		sqlite3_stmt *st = ing->st[ST_FD];
-		sqlite3_bind_int64(st, 1, process_id);
-		sqlite3_bind_int64(st, 2, r->fd);
-		sqlite3_bind_text(st, 3, target, -1, SQLITE_TRANSIENT);
-		db_bind_opt_text(st, 4, r->type);
-		if (r->inode)
-			sqlite3_bind_int64(st, 5, (int64_t)r->inode);
-		sqlite3_bind_int64(st, 6, ing->snap_id);
-		sqlite3_bind_int64(st, 7, ing->snap_id);
-		if (socket_id)
-			sqlite3_bind_int64(st, 8, socket_id);
-		if (ing_step(ing, ST_FD) < 0)
-			return -1;
+		f->row = fd_row_new(target, r, socket_id);
 		f->first = ing->snap_id;
 		f->target_hash = h;
 		f->sid = 0;
@@ -1484,16 +1514,7 @@ static int close_sockets(struct ingest *ing, int64_t upto)
 
 static int fd_closed(void *ctx, int64_t process_id, int64_t fd, const struct ing_fd *f)
 {
-	struct ingest *ing = ctx;
-	sqlite3_stmt *st = ing->st[ST_FD_LAST];
-
-	if (f->last == f->first)
-		return 0;   /* inserted with it */
-	sqlite3_bind_int64(st, 1, f->last);
-	sqlite3_bind_int64(st, 2, process_id);
-	sqlite3_bind_int64(st, 3, fd);
-	sqlite3_bind_int64(st, 4, f->first);
-	return ing_step(ing, ST_FD_LAST);
+	return fd_write(ctx, process_id, fd, f);
 }
 
 static int close_fds(struct ingest *ing, int64_t upto)

@@ -26,9 +26,17 @@ void fd_store_free(struct fd_store *s)
 {
 	size_t pos = 0;
 	struct ing_fdtab *t;
+	struct ing_fd *f;
+	uint32_t i;
 
-	while ((t = hashmap_next(&s->tabs, &pos, NULL, NULL)) != NULL)
+	while ((t = hashmap_next(&s->tabs, &pos, NULL, NULL)) != NULL) {
+		for (i = 0; i < t->cap; i++)
+			free(t->v[i].row);
 		free(t->v);
+	}
+	pos = 0;
+	while ((f = hashmap_next(&s->sparse, &pos, NULL, NULL)) != NULL)
+		free(f->row);
 	hashmap_free(&s->tabs);
 	hashmap_free(&s->sparse);
 	s->cur = NULL;
@@ -115,6 +123,7 @@ static int fdtab_close(struct ing_fdtab *t, int64_t process_id, int64_t upto, fd
 			continue;
 		if (closed(ctx, process_id, i, f))
 			return -1;
+		free(f->row);
 		memset(f, 0, sizeof(*f));
 		t->live--;
 	}
@@ -149,6 +158,7 @@ int fd_store_close(struct fd_store *s, int64_t upto, fd_store_closed_fn closed, 
 		memcpy(k, key, sizeof(k));
 		if (closed(ctx, k[0], k[1], f))
 			return -1;
+		free(f->row);
 		hashmap_del(&s->sparse, key, klen);
 	}
 	return 0;

@@ -16,12 +16,16 @@
 
 #include "hashmap.h"
 
+/* What an fd's row says besides its key and snapshots (ingest's). */
+struct ing_fdrow;
+
 /* One fd's current interval; first == 0 marks an unused array slot. */
 struct ing_fd {
 	int64_t first, last;
 	uint64_t target_hash;
 	int64_t sid;              /* its socket as last found, 0 none: an fd */
 	uint32_t sidx;            /* keeps its socket, so no lookup next time */
+	struct ing_fdrow *row;    /* owned by the store: freed (free()) with the interval */
 };
 
 struct ing_fdtab;
@@ -41,7 +45,8 @@ struct ing_fd *fd_store_put(struct fd_store *s, int64_t process_id, int64_t fd, 
 struct ing_fd *fd_store_get(struct fd_store *s, int64_t process_id, int64_t fd);
 
 /* Calls closed() for every interval not seen in snapshot `upto` (every
- * one if upto is 0), then forgets it. Stops at the first non-zero return. */
+ * one if upto is 0), then forgets it (its row freed). Stops at the first
+ * non-zero return. */
 typedef int (*fd_store_closed_fn)(void *ctx, int64_t process_id, int64_t fd, const struct ing_fd *f);
 int fd_store_close(struct fd_store *s, int64_t upto, fd_store_closed_fn closed, void *ctx);
 
