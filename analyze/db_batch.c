@@ -21,10 +21,11 @@ struct db_batch {
 	struct db_batch_spec spec;
 	sqlite3_stmt *one, *many; /* one row; spec.rows rows */
 	char *sql;                /* the one-row statement */
-	struct db_cell *cells;    /* spec.cap rows of spec.ncols */
-	size_t ncells;            /* added, the current row's too */
+	struct db_cell *cells;    /* up to spec.cap rows of spec.ncols, grown */
+	size_t ncells, acells;    /* added (the current row's too), allocated */
 	size_t nrows;             /* complete rows */
-	uint32_t *order, *tmp;    /* rows by key (merge sort) */
+	uint32_t *order, *tmp;    /* rows by key (merge sort), arows of each */
+	size_t arows;
 	struct strbuf text;       /* the texts of the pending rows */
 };
 
@@ -74,9 +75,6 @@ struct db_batch *db_batch_new(sqlite3 *db, const struct db_batch_spec *spec, cha
 	if (batch_prepare(b, b->sql, &b->one, err) < 0 || batch_prepare(b, many, &b->many, err) < 0)
 		goto fail;
 	free(many);
-	b->cells = xreallocarray(NULL, (size_t)spec->cap * (size_t)spec->ncols, sizeof(*b->cells));
-	b->order = xreallocarray(NULL, (size_t)spec->cap, sizeof(*b->order));
-	b->tmp = xreallocarray(NULL, (size_t)spec->cap, sizeof(*b->tmp));
 	return b;
 fail:
 	free(many);
@@ -113,6 +111,15 @@ static struct db_cell *batch_cell(struct db_batch *b, int type)
 	struct db_cell *c;
 
 	assert(b->ncells < (b->nrows + 1) * (size_t)b->spec.ncols);
+	if (b->ncells == b->acells) {
+		/* grown as rows come: a small load does not pay for a full buffer */
+		size_t max = (size_t)b->spec.cap * (size_t)b->spec.ncols;
+
+		b->acells = b->acells ? b->acells * 2 : (size_t)b->spec.ncols * 16;
+		if (b->acells > max)
+			b->acells = max;
+		b->cells = xreallocarray(b->cells, b->acells, sizeof(*b->cells));
+	}
 	c = &b->cells[b->ncells++];
 	c->type = type;
 	return c;
@@ -191,9 +198,16 @@ static int row_cmp(const struct db_batch *b, uint32_t x, uint32_t y)
  * (a bottom-up merge sort, stable). */
 static void batch_sort(struct db_batch *b)
 {
-	uint32_t *src = b->order, *dst = b->tmp, *t;
+	uint32_t *src, *dst, *t;
 	size_t n = b->nrows, w, i;
 
+	if (b->arows < n) {
+		b->order = xreallocarray(b->order, n, sizeof(*b->order));
+		b->tmp = xreallocarray(b->tmp, n, sizeof(*b->tmp));
+		b->arows = n;
+	}
+	src = b->order;
+	dst = b->tmp;
 	for (i = 0; i < n; i++)
 		src[i] = (uint32_t)i;
 	for (w = 1; b->spec.nkey && w < n; w *= 2) {

@@ -2,14 +2,14 @@
  * db_batch: rows of one INSERT, buffered and written several to a
  * statement, in the order of the table's key.
  *
- * SQLite spends most of a one-row INSERT on running the statement, not on
- * the row: a statement of 16 rows costs about half as much per row, if its
- * rows are in key order (each then lands next to the one before in the
- * B-tree). A batch keeps up to `cap` rows (their values copied), sorts
- * them by the key (stably: of rows with equal keys, the one added last is
- * still written last, as INSERT OR REPLACE needs), and writes them with
- * one prepared statement of `rows` rows, the remainder of a flush with the
- * one-row statement.
+ * Rows that come in no order of the table's key each land somewhere else
+ * in its B-tree, on pages out of the cache; in key order they land next to
+ * each other, and a statement of several rows costs a little less per row
+ * to run than one per row. A batch keeps up to `cap` rows (their values
+ * copied), sorts them by the key (stably: of rows with equal keys, the one
+ * added last is still written last, as INSERT OR REPLACE needs), and
+ * writes them with one prepared statement of `rows` rows, the remainder of
+ * a flush with the one-row statement.
  *
  * Until db_batch_flush returns, added rows may not be in the table: flush
  * before anything reads it.
