@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "db_batch.h"
 #include "goroutine_class.h"
 #include "ingest_counts.h"
 #include "ingest_fds.h"
@@ -111,9 +112,9 @@ struct ing_fdcount {
 };
 
 enum {
-	ST_SOURCE, ST_SOURCE_END, ST_SNAPSHOT, ST_SOCKET, ST_STATE,
-	ST_PROC_FIND, ST_PROC_INS, ST_PROC_LAST, ST_SAMPLE, ST_FD, ST_ORPHAN,
-	ST_PEER, ST_COUNTER, ST_NOTE, ST_ERROR, ST_STEP, ST_SAMPLE_FDS,
+	ST_SOURCE, ST_SOURCE_END, ST_SNAPSHOT,
+	ST_PROC_FIND, ST_PROC_INS, ST_PROC_LAST, ST_SAMPLE, ST_ORPHAN,
+	ST_PEER, ST_NOTE, ST_ERROR, ST_STEP, ST_SAMPLE_FDS,
 	ST_DUMP, ST_DUMP_END, ST_STACK_FIND, ST_STACK, ST_FRAME, ST_GOROUTINE, ST_COUNT
 };
 
@@ -126,25 +127,16 @@ static const char *const ingest_sql[ST_COUNT] = {
 			  " WHERE id = ?1",
 	[ST_SNAPSHOT] = "INSERT INTO snapshots(source_id, seq, wall_ns, ended_ns, mono_ns, host, boot_id,"
 			" processes, fds, errors, complete) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-	[ST_SOCKET] = "INSERT INTO sockets(id, source_id, netns, proto, inode, local_addr, local_port,"
-		      " remote_addr, remote_port, unix_path, uid, first_snapshot, last_snapshot, prev_socket_id)"
-		      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-	[ST_STATE] = "INSERT INTO socket_states(socket_id, state, first_snapshot, last_snapshot, tx_queue,"
-		     " rx_queue, tx_queue_max, rx_queue_max, timer, retransmits) VALUES (?,?,?,?,?,?,?,?,?,?)",
 	[ST_PROC_FIND] = "SELECT id FROM processes WHERE boot_id IS ? AND pid = ? AND start_ticks IS ?",
 	[ST_PROC_INS] = "INSERT INTO processes(boot_id, pid, start_ticks, comm, cmdline, uid, netns,"
 			" first_snapshot, last_snapshot) VALUES (?,?,?,?,?,?,?,?,?)",
 	[ST_PROC_LAST] = "UPDATE processes SET last_snapshot = max(last_snapshot, ?) WHERE id = ?",
 	[ST_SAMPLE] = "INSERT OR REPLACE INTO process_samples(snapshot_id, process_id, state, threads, rss_kb,"
 		      " fd_count, socket_fds, nofile_soft, nofile_hard) VALUES (?,?,?,?,?,?,?,?,?)",
-	[ST_FD] = "INSERT OR REPLACE INTO fds(process_id, fd, target, type, inode, first_snapshot, last_snapshot,"
-		  " socket_id) VALUES (?,?,?,?,?,?,?,?)",
 	[ST_ORPHAN] = "INSERT OR REPLACE INTO orphan_fds(process_id, fd, inode, first_snapshot, last_snapshot)"
 		      " VALUES (?,?,?,?,?)",
 	[ST_PEER] = "INSERT OR REPLACE INTO socket_peers(socket_id, peer_id, first_snapshot, last_snapshot)"
 		    " VALUES (?,?,?,?)",
-	[ST_COUNTER] = "INSERT OR REPLACE INTO counters(netns, grp, name, first_snapshot, last_snapshot, value)"
-		       " VALUES (?,?,?,?,?,?)",
 	[ST_NOTE] = "INSERT INTO load_notes(source_id, path, line, severity, message) VALUES (?,?,?,?,?)",
 	[ST_ERROR] = "INSERT INTO collection_errors(snapshot_id, path, error, detail) VALUES (?,?,?,?)",
 	[ST_SAMPLE_FDS] = "UPDATE process_samples SET fd_count = ?, socket_fds = ?"
@@ -162,9 +154,37 @@ static const char *const ingest_sql[ST_COUNT] = {
 		    " VALUES (?,?,?,?,?,?)",
 };
 
+/*
+ * The rows written most, one per closed interval: batched (db_batch) and
+ * all written by ingest_source_close. Intervals close in no order of the
+ * tables' keys, so each row landed somewhere else in its B-tree; sorted a
+ * few thousand at a time they land next to each other. On an hour of
+ * 10,000 sockets, 8,192 rows at a time cost half what one at a time did
+ * per row, 256 at a time nothing less; 16 rows to a statement, not one,
+ * saved a tenth more. 8,192 rows of the widest table are under 3 MB.
+ */
+enum { IB_SOCKET, IB_STATE, IB_FD, IB_COUNTER, IB_COUNT };
+
+#define ING_BATCH_ROWS 16
+#define ING_BATCH_CAP 8192
+
+static const struct db_batch_spec ingest_batch[IB_COUNT] = {
+	[IB_SOCKET] = { "INSERT INTO sockets(id, source_id, netns, proto, inode, local_addr, local_port,"
+			" remote_addr, remote_port, unix_path, uid, first_snapshot, last_snapshot, prev_socket_id)"
+			" VALUES ", "", 14, { 0 }, 1, ING_BATCH_ROWS, ING_BATCH_CAP },
+	[IB_STATE] = { "INSERT INTO socket_states(socket_id, state, first_snapshot, last_snapshot, tx_queue,"
+		       " rx_queue, tx_queue_max, rx_queue_max, timer, retransmits) VALUES ", "", 10, { 0, 2 }, 2,
+		       ING_BATCH_ROWS, ING_BATCH_CAP },
+	[IB_FD] = { "INSERT OR REPLACE INTO fds(process_id, fd, target, type, inode, first_snapshot, last_snapshot,"
+		    " socket_id) VALUES ", "", 8, { 0, 1, 5 }, 3, ING_BATCH_ROWS, ING_BATCH_CAP },
+	[IB_COUNTER] = { "INSERT OR REPLACE INTO counters(netns, grp, name, first_snapshot, last_snapshot, value)"
+			 " VALUES ", "", 6, { 1, 2, 0, 3 }, 4, ING_BATCH_ROWS, ING_BATCH_CAP },
+};
+
 struct ingest {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
+	struct db_batch *batch[IB_COUNT];
 	char error[512];
 	struct ingest_stats stats;
 	int64_t source_id;
@@ -257,6 +277,25 @@ static int ing_step(struct ingest *ing, int which)
 	return 0;
 }
 
+/* Ends a row of batch which (its values added). */
+static int ing_row(struct ingest *ing, int which)
+{
+	if (db_batch_row(ing->batch[which]) < 0)
+		return ing_sqlfail(ing, db_batch_sql(ing->batch[which]));
+	return 0;
+}
+
+/* Writes every batched row: the source's tables are whole. */
+static int ing_flush(struct ingest *ing)
+{
+	int i;
+
+	for (i = 0; i < IB_COUNT; i++)
+		if (db_batch_flush(ing->batch[i]) < 0)
+			return ing_sqlfail(ing, db_batch_sql(ing->batch[i]));
+	return 0;
+}
+
 struct ingest *ingest_new(sqlite3 *db)
 {
 	struct ingest *ing = xcalloc(1, sizeof(*ing));
@@ -272,6 +311,16 @@ struct ingest *ingest_new(sqlite3 *db)
 		if (sqlite3_prepare_v3(db, ingest_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &ing->st[i], NULL) != SQLITE_OK) {
 			fprintf(stderr, "sockmortem: internal error preparing '%s': %s\n", ingest_sql[i],
 				sqlite3_errmsg(db));
+			ingest_free(ing);
+			return NULL;
+		}
+	}
+	for (i = 0; i < IB_COUNT; i++) {
+		char *err = NULL;
+
+		if (!(ing->batch[i] = db_batch_new(db, &ingest_batch[i], &err))) {
+			fprintf(stderr, "sockmortem: internal error: %s\n", err);
+			free(err);
 			ingest_free(ing);
 			return NULL;
 		}
@@ -320,6 +369,8 @@ void ingest_free(struct ingest *ing)
 		return;
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(ing->st[i]);
+	for (i = 0; i < IB_COUNT; i++)
+		db_batch_free(ing->batch[i]);
 	hashmap_free(&ing->isockets);
 	hashmap_free(&ing->sockets);
 	fd_store_free(&ing->fds);
@@ -344,6 +395,10 @@ void ingest_free(struct ingest *ing)
 
 void ingest_reset(struct ingest *ing)
 {
+	int i;
+
+	for (i = 0; i < IB_COUNT; i++)
+		db_batch_clear(ing->batch[i]);
 	spool_free_rows(ing);
 	hashmap_free(&ing->isockets);
 	hashmap_free(&ing->sockets);
@@ -554,21 +609,20 @@ static size_t socket_key(char *key, int64_t netns, const struct sm_socket_row *r
 
 static int socket_state_flush(struct ingest *ing, const struct ing_socket *s)
 {
-	sqlite3_stmt *st = ing->st[ST_STATE];
+	struct db_batch *b = ing->batch[IB_STATE];
 
-	sqlite3_bind_int64(st, 1, s->id);
-	if (s->state[0])
-		sqlite3_bind_text(st, 2, s->state, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 3, s->state_first);
-	sqlite3_bind_int64(st, 4, s->last);
-	db_bind_opt_int(st, 5, s->tx);
-	db_bind_opt_int(st, 6, s->rx);
-	db_bind_opt_int(st, 7, s->tx_max);
-	db_bind_opt_int(st, 8, s->rx_max);
-	db_bind_opt_int(st, 9, s->timer);
-	db_bind_opt_int(st, 10, s->retrans);
+	db_batch_int(b, s->id);
+	db_batch_text(b, s->state[0] ? s->state : NULL);
+	db_batch_int(b, s->state_first);
+	db_batch_int(b, s->last);
+	db_batch_opt_int(b, s->tx);
+	db_batch_opt_int(b, s->rx);
+	db_batch_opt_int(b, s->tx_max);
+	db_batch_opt_int(b, s->rx_max);
+	db_batch_opt_int(b, s->timer);
+	db_batch_opt_int(b, s->retrans);
 	ing->stats.state_rows++;
-	return ing_step(ing, ST_STATE);
+	return ing_row(ing, IB_STATE);
 }
 
 /* What r says of a new socket, kept until it is written (socket_write). */
@@ -602,41 +656,43 @@ static struct ing_sockrow *socket_row_new(struct ingest *ing, int64_t netns, con
 	return row;
 }
 
-/* Binds text i of row at idx (NULL if it was). Returns the next text. */
-static const char *socket_row_text(sqlite3_stmt *st, int idx, const struct ing_sockrow *row, int i, const char *p)
+/* Adds text i of row (NULL if it was). Returns the next text. */
+static const char *socket_row_text(struct db_batch *b, const struct ing_sockrow *row, int i, const char *p)
 {
 	size_t len = strlen(p);
 
 	if (row->null & (1u << i))
-		sqlite3_bind_null(st, idx);
+		db_batch_null(b);
 	else
-		sqlite3_bind_text(st, idx, p, (int)len, SQLITE_STATIC);
+		db_batch_textn(b, p, len);
 	return p + len + 1;
 }
 
 /* A closed socket's row, whole. */
 static int socket_write(struct ingest *ing, const struct ing_socket *s)
 {
-	sqlite3_stmt *st = ing->st[ST_SOCKET];
+	struct db_batch *b = ing->batch[IB_SOCKET];
 	const struct ing_sockrow *row = s->row;
 	const char *p = row->text;
 
-	sqlite3_bind_int64(st, 1, s->id);
-	sqlite3_bind_int64(st, 2, ing->source_id);
-	db_bind_opt_int(st, 3, row->netns);
-	p = socket_row_text(st, 4, row, SR_PROTO, p);
-	sqlite3_bind_int64(st, 5, (int64_t)s->inode);
-	p = socket_row_text(st, 6, row, SR_LOCAL_ADDR, p);
-	db_bind_opt_int(st, 7, row->local_port);
-	p = socket_row_text(st, 8, row, SR_REMOTE_ADDR, p);
-	db_bind_opt_int(st, 9, row->remote_port);
-	socket_row_text(st, 10, row, SR_UNIX_PATH, p);
-	db_bind_opt_int(st, 11, row->uid);
-	sqlite3_bind_int64(st, 12, row->first);
-	sqlite3_bind_int64(st, 13, s->last);
+	db_batch_int(b, s->id);
+	db_batch_int(b, ing->source_id);
+	db_batch_opt_int(b, row->netns);
+	p = socket_row_text(b, row, SR_PROTO, p);
+	db_batch_int(b, (int64_t)s->inode);
+	p = socket_row_text(b, row, SR_LOCAL_ADDR, p);
+	db_batch_opt_int(b, row->local_port);
+	p = socket_row_text(b, row, SR_REMOTE_ADDR, p);
+	db_batch_opt_int(b, row->remote_port);
+	socket_row_text(b, row, SR_UNIX_PATH, p);
+	db_batch_opt_int(b, row->uid);
+	db_batch_int(b, row->first);
+	db_batch_int(b, s->last);
 	if (row->prev_id)
-		sqlite3_bind_int64(st, 14, row->prev_id);
-	return ing_step(ing, ST_SOCKET);
+		db_batch_int(b, row->prev_id);
+	else
+		db_batch_null(b);
+	return ing_row(ing, IB_SOCKET);
 }
 
 static int64_t max_opt(int64_t a, int64_t b)
@@ -1122,22 +1178,25 @@ static struct ing_fdrow *fd_row_new(const char *target, const struct sm_fd_row *
 /* An fd interval's row, whole: the first row of the interval and its last snapshot. */
 static int fd_write(struct ingest *ing, int64_t process_id, int64_t fd, const struct ing_fd *f)
 {
-	sqlite3_stmt *st = ing->st[ST_FD];
+	struct db_batch *b = ing->batch[IB_FD];
 	const struct ing_fdrow *row = f->row;
 	size_t tlen = strlen(row->text);
 
-	sqlite3_bind_int64(st, 1, process_id);
-	sqlite3_bind_int64(st, 2, fd);
-	sqlite3_bind_text(st, 3, row->text, (int)tlen, SQLITE_STATIC);
-	if (row->has_type)
-		sqlite3_bind_text(st, 4, row->text + tlen + 1, -1, SQLITE_STATIC);
+	db_batch_int(b, process_id);
+	db_batch_int(b, fd);
+	db_batch_textn(b, row->text, tlen);
+	db_batch_text(b, row->has_type ? row->text + tlen + 1 : NULL);
 	if (row->inode)
-		sqlite3_bind_int64(st, 5, (int64_t)row->inode);
-	sqlite3_bind_int64(st, 6, f->first);
-	sqlite3_bind_int64(st, 7, f->last);
+		db_batch_int(b, (int64_t)row->inode);
+	else
+		db_batch_null(b);
+	db_batch_int(b, f->first);
+	db_batch_int(b, f->last);
 	if (row->socket_id)
-		sqlite3_bind_int64(st, 8, row->socket_id);
-	return ing_step(ing, ST_FD);
+		db_batch_int(b, row->socket_id);
+	else
+		db_batch_null(b);
+	return ing_row(ing, IB_FD);
 }
 
 static int ingest_fd_impl(struct ingest *ing, int64_t process_id, int64_t netns, const struct sm_fd_row *r,
@@ -1229,16 +1288,16 @@ int ingest_socket_owner(struct ingest *ing, int64_t process_id, int64_t netns, c
 static int counter_write(struct ingest *ing, int64_t netns, const char *group, const char *name,
 			 const struct ing_counter *c)
 {
-	sqlite3_stmt *st = ing->st[ST_COUNTER];
+	struct db_batch *b = ing->batch[IB_COUNTER];
 
-	sqlite3_bind_int64(st, 1, netns);
-	sqlite3_bind_text(st, 2, group, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 4, c->first);
-	sqlite3_bind_int64(st, 5, c->last);
-	db_bind_opt_int(st, 6, c->value);
+	db_batch_int(b, netns);
+	db_batch_text(b, group);
+	db_batch_text(b, name);
+	db_batch_int(b, c->first);
+	db_batch_int(b, c->last);
+	db_batch_opt_int(b, c->value);
 	ing->stats.counter_rows++;
-	return ing_step(ing, ST_COUNTER);
+	return ing_row(ing, IB_COUNTER);
 }
 
 /* The key is netns, then "group\0name\0"; 0 if it would not fit. */
@@ -1618,14 +1677,14 @@ int ingest_source_close(struct ingest *ing)
 		if (ing_step(ing, ST_PROC_LAST) < 0)
 			return -1;
 	}
-	return 0;
+	return ing_flush(ing);
 }
 
 int ingest_source_end(struct ingest *ing, int complete, const char *end_reason)
 {
 	sqlite3_stmt *st;
 
-	if (ingest_source_close(ing) < 0)
+	if (ingest_source_close(ing) < 0 || ing_flush(ing) < 0)
 		return -1;
 	hashmap_free(&ing->procs);
 	st = ing->st[ST_SOURCE_END];
