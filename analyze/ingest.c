@@ -288,12 +288,17 @@ static int ing_row(struct ingest *ing, int which)
 /* Writes every batched row: the source's tables are whole. */
 static int ing_flush(struct ingest *ing)
 {
+	char *err = NULL;
 	int i;
 
 	for (i = 0; i < IB_COUNT; i++)
 		if (db_batch_flush(ing->batch[i]) < 0)
 			return ing_sqlfail(ing, db_batch_sql(ing->batch[i]));
-	return 0;
+	if (ing_counts_write(&ing->counts, &err) == 0)
+		return 0;
+	snprintf(ing->error, sizeof(ing->error), "%s", err);
+	free(err);
+	return -1;
 }
 
 struct ingest *ingest_new(sqlite3 *db)

@@ -9,20 +9,19 @@
 int ing_counts_init(struct ing_counts *c, sqlite3 *db, char **err)
 {
 	/* Adds: a snapshot's orphans can be counted again after it was
-	 * written (orphan_fds intervals may start before they are decided). */
-	static const char sql[] = "INSERT INTO snapshot_counts(snapshot_id, process_id, name, value) VALUES (?,?,?,?)"
-				  " ON CONFLICT(snapshot_id, process_id, name) DO UPDATE SET value = value + excluded.value";
+	 * written (orphan_fds intervals may start before they are decided).
+	 * Batched like ingest's intervals (a few dozen rows a snapshot). */
+	static const struct db_batch_spec spec = {
+		"INSERT INTO snapshot_counts(snapshot_id, process_id, name, value) VALUES ",
+		" ON CONFLICT(snapshot_id, process_id, name) DO UPDATE SET value = value + excluded.value",
+		4, { 0, 1, 2 }, 3, 16, 4096
+	};
 
 	memset(c, 0, sizeof(*c));   /* the cache too: a slot with n == 0 is free */
 	hashmap_init(&c->map, sizeof(struct counts_key), sizeof(int64_t));
-	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->ins, NULL) != SQLITE_OK) {
-		struct strbuf sb = STRBUF_INIT;
-
-		strbuf_addf(&sb, "cannot prepare '%s': %s", sql, sqlite3_errmsg(db));
-		*err = strbuf_detach(&sb, NULL);
-		return -1;
-	}
-	return 0;
+	c->db = db;
+	c->ins = db_batch_new(db, &spec, err);
+	return c->ins ? 0 : -1;
 }
 
 void ing_counts_free(struct ing_counts *c)
@@ -30,12 +29,13 @@ void ing_counts_free(struct ing_counts *c)
 	if (!c)
 		return;
 	hashmap_free(&c->map);
-	sqlite3_finalize(c->ins);
+	db_batch_free(c->ins);
 	c->ins = NULL;
 }
 
 void ing_counts_clear(struct ing_counts *c)
 {
+	db_batch_clear(c->ins);
 	hashmap_clear(&c->map);
 	memset(c->cache, 0, sizeof(c->cache));
 	c->host_sockets = c->host_tcp = 0;
@@ -173,6 +173,15 @@ void ing_counts_owned_socket(struct ing_counts *c, int64_t process_id, int is_tc
 	else if (state && *state)
 		ing_counts_add(c, process_id, state, 1);
 }
+static int counts_fail(struct ing_counts *c, char **err)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addf(&sb, "database: snapshot_counts: %s", sqlite3_errmsg(c->db));
+	*err = strbuf_detach(&sb, NULL);
+	return -1;
+}
+
 int ing_counts_flush(struct ing_counts *c, int64_t snapshot_id, char **err)
 {
 	size_t pos = 0, klen, i;
@@ -185,24 +194,21 @@ int ing_counts_flush(struct ing_counts *c, int64_t snapshot_id, char **err)
 		counts_spill(c, &c->cache[i]);
 	while ((v = hashmap_next(&c->map, &pos, &key, &klen)) != NULL) {
 		const struct counts_key *k = key;
-		int rc;
 
 		if (!*v)
 			continue;
-		sqlite3_bind_int64(c->ins, 1, k->snapshot_id ? k->snapshot_id : snapshot_id);
-		sqlite3_bind_int64(c->ins, 2, k->process_id);
-		sqlite3_bind_text(c->ins, 3, k->name, (int)strnlen(k->name, sizeof(k->name)), SQLITE_TRANSIENT);
-		sqlite3_bind_int64(c->ins, 4, *v);
-		rc = sqlite3_step(c->ins);
-		sqlite3_reset(c->ins);
-		if (rc != SQLITE_DONE) {
-			struct strbuf sb = STRBUF_INIT;
-
-			strbuf_addf(&sb, "database: snapshot_counts: %s", sqlite3_errmsg(sqlite3_db_handle(c->ins)));
-			*err = strbuf_detach(&sb, NULL);
-			return -1;
-		}
+		db_batch_int(c->ins, k->snapshot_id ? k->snapshot_id : snapshot_id);
+		db_batch_int(c->ins, k->process_id);
+		db_batch_textn(c->ins, k->name, strnlen(k->name, sizeof(k->name)));
+		db_batch_int(c->ins, *v);
+		if (db_batch_row(c->ins) < 0)
+			return counts_fail(c, err);
 	}
 	hashmap_clear(&c->map);
 	return 0;
+}
+
+int ing_counts_write(struct ing_counts *c, char **err)
+{
+	return db_batch_flush(c->ins) == 0 ? 0 : counts_fail(c, err);
 }

@@ -2,8 +2,9 @@
  * ingest_counts: per snapshot and process, the counts that `trend` and
  * the history views need (tcp sockets by state, all sockets, orphaned
  * socket fds), gathered by ingest while the snapshot is in memory and
- * written to snapshot_counts at its end. Without them a count per
- * snapshot means expanding every socket interval over every snapshot.
+ * handed to snapshot_counts at its end (batched: in the table once
+ * ing_counts_write returns). Without them a count per snapshot means
+ * expanding every socket interval over every snapshot.
  *
  * process_id 0 is the whole host. Errors: -1 with a message in *err (the
  * caller frees it).
@@ -14,6 +15,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
+#include "db_batch.h"
 #include "hashmap.h"
 
 #define COUNTS_NAME_MAX 16
@@ -49,12 +51,14 @@ struct ing_counts {
 	 * come process by process): into the map when another one comes. */
 	int64_t owned_pid, owned_tcp;
 	int64_t owned_state[COUNTS_STATES];
-	sqlite3_stmt *ins;
+	sqlite3 *db;
+	struct db_batch *ins;
 };
 
 int ing_counts_init(struct ing_counts *c, sqlite3 *db, char **err);
 void ing_counts_free(struct ing_counts *c);
-/* Forgets this snapshot's counts (a rolled-back source). */
+/* Forgets this snapshot's counts and the rows not written (a rolled-back
+ * source). */
 void ing_counts_clear(struct ing_counts *c);
 /* Adds n to (process_id, name); names longer than COUNTS_NAME_MAX - 1 are cut. */
 void ing_counts_add(struct ing_counts *c, int64_t process_id, const char *name, int64_t n);
@@ -70,8 +74,11 @@ void ing_counts_host_code(struct ing_counts *c, int is_tcp, int code, const char
 /* A socket fd of a process whose socket is in a table: its counts (code:
  * its state's ing_counts_state_code, or -1). */
 void ing_counts_owned_socket(struct ing_counts *c, int64_t process_id, int is_tcp, int code, const char *state);
-/* Writes the non-zero counts (those without a snapshot of their own for
- * snapshot_id), adding to rows already there, and empties the map. */
+/* Hands the non-zero counts (those without a snapshot of their own for
+ * snapshot_id) to the table, adding to rows already there, and empties
+ * the map. */
 int ing_counts_flush(struct ing_counts *c, int64_t snapshot_id, char **err);
+/* Writes every row handed over. */
+int ing_counts_write(struct ing_counts *c, char **err);
 
 #endif
