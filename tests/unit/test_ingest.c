@@ -22,7 +22,9 @@
  *     counters with and without a known network namespace
  *   source C: lsof-style (no tables): only lsof's own orphan flag counts
  *   re-loading source A's sha256 returns 1 and adds nothing;
- *   a rolled-back source (ingest_reset) leaves no trace.
+ *   a rolled-back source (ingest_reset) leaves no trace, nor do the
+ *   intervals it closed before the rollback;
+ *   an fd whose target changes, twice within one snapshot.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -670,6 +672,78 @@ static void test_time_wait_link(void **state)
 			       " WHERE socket_id = %lld", (long long)b), "ESTABLISHED|gone");
 }
 
+/*
+ * An fd's target changing, within a snapshot too (an fd listed twice):
+ * each target an interval, the one a snapshot's later row replaced gone.
+ * Source "gggg", process 700:
+ *   fd 5: pipe:[7] then pipe:[8] at 1, pipe:[8] at 2       -> pipe:[8] 1..2
+ *   fd 6: pipe:[1] at 1, pipe:[2] then pipe:[1] again at 2 -> pipe:[1] 1..1, 2..2
+ * Runs after the tests that count sources.
+ */
+static void test_fd_target_changes(void **state)
+{
+	struct ingest_source_info si = source_info("bundle", "gggg", "boot-4");
+	int64_t p;
+
+	(void)state;
+	assert_int_equal(ingest_source_begin(fx.ing, &si), 0);
+	snapshot_begin(1);
+	p = proc(700, 1, "flip", 1);
+	fd(p, 5, "pipe:[7]");
+	fd(p, 5, "pipe:[8]");
+	fd(p, 6, "pipe:[1]");
+	assert_int_equal(ingest_snapshot_end(fx.ing), 0);
+	snapshot_begin(2);
+	p = proc(700, 1, "flip", 1);
+	fd(p, 5, "pipe:[8]");
+	fd(p, 6, "pipe:[2]");
+	fd(p, 6, "pipe:[1]");
+	assert_int_equal(ingest_snapshot_end(fx.ing), 0);
+	snapshot_begin(3);
+	assert_int_equal(ingest_snapshot_end(fx.ing), 0);
+	assert_int_equal(ingest_source_end(fx.ing, 1, NULL), 0);
+	assert_string_equal(qs("SELECT f.fd, f.target, f.first_snapshot - n.seq0, f.last_snapshot - n.seq0 FROM fds f,"
+			       " (SELECT min(id) - 1 AS seq0 FROM snapshots WHERE source_id ="
+			       " (SELECT id FROM sources WHERE sha256 = 'gggg')) n"
+			       " WHERE f.process_id = %lld ORDER BY f.fd, f.first_snapshot", (long long)p),
+			    "5|pipe:[8]|1|2;6|pipe:[1]|1|1;6|pipe:[1]|2|2");
+}
+
+/* Intervals closed in a source that is then rolled back are not written
+ * by the next one (ingest_reset drops what is pending). */
+static void test_rollback_drops_pending(void **state)
+{
+	struct ingest_source_info si = source_info("bundle", "hhhh", "boot-5");
+	int64_t p;
+
+	(void)state;
+	assert_int_equal(sqlite3_exec(fx.db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(ingest_source_begin(fx.ing, &si), 0);
+	snapshot_begin(1);
+	sock("ESTABLISHED", 5001, LO, 7100, LO, 7101);
+	p = proc(800, 1, "doomed", 1);
+	fd(p, 3, "socket:[5001]");
+	counter("Doomed", "Runs", 1);
+	assert_int_equal(ingest_snapshot_end(fx.ing), 0);
+	snapshot_begin(2);   /* everything gone: every interval closes */
+	assert_int_equal(ingest_snapshot_end(fx.ing), 0);
+	assert_int_equal(sqlite3_exec(fx.db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	ingest_reset(fx.ing);
+
+	si = source_info("bundle", "iiii", "boot-5");
+	assert_int_equal(ingest_source_begin(fx.ing, &si), 0);
+	snapshot_begin(1);
+	sock("ESTABLISHED", 5002, LO, 7100, LO, 7101);
+	assert_int_equal(ingest_snapshot_end(fx.ing), 0);
+	assert_int_equal(ingest_source_end(fx.ing, 1, NULL), 0);
+	assert_int_equal(qi("SELECT count(*) FROM sockets WHERE inode = 5001"), 0);
+	assert_int_equal(qi("SELECT count(*) FROM sockets WHERE inode = 5002"), 1);
+	assert_int_equal(qi("SELECT count(*) FROM socket_states WHERE socket_id NOT IN (SELECT id FROM sockets)"), 0);
+	assert_int_equal(qi("SELECT count(*) FROM fds WHERE target = 'socket:[5001]'"), 0);
+	assert_int_equal(qi("SELECT count(*) FROM counters WHERE grp = 'Doomed'"), 0);
+	assert_int_equal(qi("SELECT count(*) FROM snapshot_counts WHERE snapshot_id NOT IN (SELECT id FROM snapshots)"), 0);
+}
+
 /* A database written before sockets.prev_socket_id existed gets it on open. */
 static void test_old_schema_migrated(void **state)
 {
@@ -720,6 +794,8 @@ int main(void)
 		cmocka_unit_test(test_rollback_reset),
 		cmocka_unit_test(test_hash_told_later),
 		cmocka_unit_test(test_time_wait_link),
+		cmocka_unit_test(test_fd_target_changes),
+		cmocka_unit_test(test_rollback_drops_pending),
 		cmocka_unit_test(test_old_schema_migrated),
 	};
 
