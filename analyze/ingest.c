@@ -106,15 +106,23 @@ struct ing_tuple {
 	uint32_t idx;             /* in spool */
 };
 
-/* Per process, this snapshot: the figures for process_samples. */
-struct ing_fdcount {
+/*
+ * Per process, this snapshot: its process_samples row, written at the
+ * snapshot's end with its fd counts (one INSERT, not an INSERT and an
+ * UPDATE per process and snapshot).
+ */
+struct ing_sample {
+	int sampled;              /* ingest_process saw it: a row is due */
+	int counted;              /* its fd table was read: the counts are not NULL */
 	int64_t fds, socket_fds;
+	char state;               /* 0: NULL */
+	int64_t threads, rss_kb, nofile_soft, nofile_hard;
 };
 
 enum {
 	ST_SOURCE, ST_SOURCE_END, ST_SNAPSHOT,
-	ST_PROC_FIND, ST_PROC_INS, ST_PROC_LAST, ST_SAMPLE, ST_ORPHAN,
-	ST_PEER, ST_NOTE, ST_ERROR, ST_STEP, ST_SAMPLE_FDS,
+	ST_PROC_FIND, ST_PROC_INS, ST_PROC_LAST, ST_ORPHAN,
+	ST_PEER, ST_NOTE, ST_ERROR, ST_STEP,
 	ST_DUMP, ST_DUMP_END, ST_STACK_FIND, ST_STACK, ST_FRAME, ST_GOROUTINE, ST_COUNT
 };
 
@@ -131,16 +139,12 @@ static const char *const ingest_sql[ST_COUNT] = {
 	[ST_PROC_INS] = "INSERT INTO processes(boot_id, pid, start_ticks, comm, cmdline, uid, netns,"
 			" first_snapshot, last_snapshot) VALUES (?,?,?,?,?,?,?,?,?)",
 	[ST_PROC_LAST] = "UPDATE processes SET last_snapshot = max(last_snapshot, ?) WHERE id = ?",
-	[ST_SAMPLE] = "INSERT OR REPLACE INTO process_samples(snapshot_id, process_id, state, threads, rss_kb,"
-		      " fd_count, socket_fds, nofile_soft, nofile_hard) VALUES (?,?,?,?,?,?,?,?,?)",
 	[ST_ORPHAN] = "INSERT OR REPLACE INTO orphan_fds(process_id, fd, inode, first_snapshot, last_snapshot)"
 		      " VALUES (?,?,?,?,?)",
 	[ST_PEER] = "INSERT OR REPLACE INTO socket_peers(socket_id, peer_id, first_snapshot, last_snapshot)"
 		    " VALUES (?,?,?,?)",
 	[ST_NOTE] = "INSERT INTO load_notes(source_id, path, line, severity, message) VALUES (?,?,?,?,?)",
 	[ST_ERROR] = "INSERT INTO collection_errors(snapshot_id, path, error, detail) VALUES (?,?,?,?)",
-	[ST_SAMPLE_FDS] = "UPDATE process_samples SET fd_count = ?, socket_fds = ?"
-			  " WHERE snapshot_id = ? AND process_id = ?",
 	[ST_DUMP] = "INSERT INTO dumps(source_id, snapshot_id, process_id, pid, kind, path, wall_ns)"
 		    " VALUES (?,?,?,?,?,?,?)",
 	[ST_DUMP_END] = "UPDATE dumps SET total = ?, goroutines = ?, truncated = ? WHERE id = ?",
@@ -163,7 +167,7 @@ static const char *const ingest_sql[ST_COUNT] = {
  * per row, 256 at a time nothing less; 16 rows to a statement, not one,
  * saved a tenth more. 8,192 rows of the widest table are under 3 MB.
  */
-enum { IB_SOCKET, IB_STATE, IB_FD, IB_COUNTER, IB_COUNT };
+enum { IB_SOCKET, IB_STATE, IB_FD, IB_COUNTER, IB_SAMPLE, IB_COUNT };
 
 #define ING_BATCH_ROWS 16
 #define ING_BATCH_CAP 8192
@@ -179,6 +183,9 @@ static const struct db_batch_spec ingest_batch[IB_COUNT] = {
 		    " socket_id) VALUES ", "", 8, { 0, 1, 5 }, 3, ING_BATCH_ROWS, ING_BATCH_CAP },
 	[IB_COUNTER] = { "INSERT OR REPLACE INTO counters(netns, grp, name, first_snapshot, last_snapshot, value)"
 			 " VALUES ", "", 6, { 1, 2, 0, 3 }, 4, ING_BATCH_ROWS, ING_BATCH_CAP },
+	[IB_SAMPLE] = { "INSERT OR REPLACE INTO process_samples(snapshot_id, process_id, state, threads, rss_kb,"
+			" fd_count, socket_fds, nofile_soft, nofile_hard) VALUES ", "", 9, { 0, 1 }, 2,
+			ING_BATCH_ROWS, ING_BATCH_CAP },
 };
 
 struct ingest {
@@ -222,9 +229,9 @@ struct ingest {
 	struct ing_tuple *paired;
 	size_t npaired, apaired;
 	int64_t prev_snap_id;     /* the snapshot before this one in this source */
-	struct hashmap fdcounts;  /* this snapshot: process id -> ing_fdcount */
-	int64_t fdc_pid;          /* fds come process by process: the last */
-	struct ing_fdcount *fdc;  /* fdcounts entry, valid until its next put */
+	struct hashmap samples;   /* this snapshot: process id -> ing_sample */
+	int64_t smp_pid;          /* fds come process by process: the last */
+	struct ing_sample *smp;   /* samples entry, valid until its next put */
 	struct ing_sockfd *sockfds;
 	size_t nsockfds, asockfds;
 	struct hashmap stacks;    /* stack hash -> stack id (int64) */
@@ -237,23 +244,24 @@ struct ingest {
 	int source_closed;        /* ingest_source_close done for this source */
 };
 
-static struct ing_fdcount *fdcount_get(struct ingest *ing, int64_t process_id)
+static struct ing_sample *sample_get(struct ingest *ing, int64_t process_id)
 {
 	int is_new;
 
-	/* Every put into fdcounts goes through here, so the cached pointer
+	/* Every put into samples goes through here, so the cached pointer
 	 * cannot outlive a table move. */
-	if (ing->fdc && ing->fdc_pid == process_id)
-		return ing->fdc;
-	ing->fdc = hashmap_put(&ing->fdcounts, &process_id, sizeof(process_id), &is_new);
-	ing->fdc_pid = process_id;
-	return ing->fdc;
+	if (ing->smp && ing->smp_pid == process_id)
+		return ing->smp;
+	ing->smp = hashmap_put(&ing->samples, &process_id, sizeof(process_id), &is_new);
+	ing->smp_pid = process_id;
+	return ing->smp;
 }
 
 static void fdcount_bump(struct ingest *ing, int64_t process_id, int is_socket)
 {
-	struct ing_fdcount *c = fdcount_get(ing, process_id);
+	struct ing_sample *c = sample_get(ing, process_id);
 
+	c->counted = 1;
 	c->fds++;
 	c->socket_fds += is_socket;
 }
@@ -339,7 +347,7 @@ struct ingest *ingest_new(sqlite3 *db)
 	hashmap_init(&ing->procs, 16 + 256, sizeof(struct ing_proc));
 	hashmap_init(&ing->counters, COUNTER_KEY_MAX, sizeof(struct ing_counter));
 	hashmap_init(&ing->tuples, 2 * sizeof(uint64_t), sizeof(struct ing_tuple));
-	hashmap_init(&ing->fdcounts, 8, sizeof(struct ing_fdcount));
+	hashmap_init(&ing->samples, 8, sizeof(struct ing_sample));
 	hashmap_init(&ing->stacks, 8, sizeof(int64_t));
 	{
 		char *err = NULL;
@@ -384,7 +392,7 @@ void ingest_free(struct ingest *ing)
 	hashmap_free(&ing->procs);
 	hashmap_free(&ing->counters);
 	hashmap_free(&ing->tuples);
-	hashmap_free(&ing->fdcounts);
+	hashmap_free(&ing->samples);
 	hashmap_free(&ing->stacks);
 	ing_counts_free(&ing->counts);
 	spool_free_rows(ing);
@@ -417,8 +425,8 @@ void ingest_reset(struct ingest *ing)
 	hashmap_free(&ing->procs);
 	hashmap_free(&ing->counters);
 	hashmap_free(&ing->tuples);
-	hashmap_free(&ing->fdcounts);
-	ing->fdc = NULL;
+	hashmap_free(&ing->samples);
+	ing->smp = NULL;
 	hashmap_free(&ing->stacks);   /* ids may have been rolled back */
 	ing_counts_clear(&ing->counts);
 	ing->nsockfds = 0;
@@ -539,8 +547,8 @@ int ingest_snapshot_begin(struct ingest *ing, const struct ingest_snapshot_info 
 	ing->stats.snapshots++;
 	/* cleared, not freed: the next snapshot refills it to the same size */
 	ing->inodes_seen = 0;
-	hashmap_clear(&ing->fdcounts);
-	ing->fdc = NULL;
+	hashmap_clear(&ing->samples);
+	ing->smp = NULL;
 	ing->nsockfds = 0;   /* last snapshot's undecided fds are seen again now */
 	ing->cur_id = 0;
 	return 0;
@@ -1078,8 +1086,7 @@ int64_t ingest_process(struct ingest *ing, const struct ingest_process_info *pi)
 	char key[16 + 256];
 	size_t klen = proc_key(key, pi);
 	struct ing_proc *p;
-	sqlite3_stmt *st;
-	char state[2] = { pi->state, 0 };
+	struct ing_sample *sm;
 	int is_new;
 
 	p = hashmap_put(&ing->procs, key, klen, &is_new);
@@ -1093,22 +1100,16 @@ int64_t ingest_process(struct ingest *ing, const struct ingest_process_info *pi)
 		p->id = id;
 	}
 	p->last = ing->snap_id;
-	st = ing->st[ST_SAMPLE];
-	sqlite3_bind_int64(st, 1, ing->snap_id);
-	sqlite3_bind_int64(st, 2, p->id);
-	if (pi->state)
-		sqlite3_bind_text(st, 3, state, -1, SQLITE_TRANSIENT);
-	db_bind_opt_int(st, 4, pi->threads);
-	db_bind_opt_int(st, 5, pi->rss_kb);
-	/* fd_count and socket_fds are filled at the snapshot's end. */
-	sqlite3_bind_null(st, 6);
-	sqlite3_bind_null(st, 7);
-	db_bind_opt_int(st, 8, pi->nofile_soft);
-	db_bind_opt_int(st, 9, pi->nofile_hard);
-	if (ing_step(ing, ST_SAMPLE) < 0)
-		return -1;
+	/* Seen twice in one snapshot, the last row's figures stand. */
+	sm = sample_get(ing, p->id);
+	sm->sampled = 1;
+	sm->state = pi->state;
+	sm->threads = pi->threads;
+	sm->rss_kb = pi->rss_kb;
+	sm->nofile_soft = pi->nofile_soft;
+	sm->nofile_hard = pi->nofile_hard;
 	if (pi->fd_table_read)
-		fdcount_get(ing, p->id);   /* an empty table still counts: 0 fds */
+		sm->counted = 1;   /* an empty table still counts: 0 fds */
 	return p->id;
 }
 
@@ -1586,23 +1587,33 @@ static int close_fds(struct ingest *ing, int64_t upto)
 	return fd_store_close(&ing->fds, upto, fd_closed, ing);
 }
 
-static int update_samples(struct ingest *ing)
+/* This snapshot's process_samples rows; fds of a process never sampled
+ * count for nothing. */
+static int write_samples(struct ingest *ing)
 {
+	struct db_batch *b = ing->batch[IB_SAMPLE];
 	size_t pos = 0;
 	const void *key;
 	size_t klen;
-	struct ing_fdcount *c;
+	struct ing_sample *c;
 
-	while ((c = hashmap_next(&ing->fdcounts, &pos, &key, &klen)) != NULL) {
-		sqlite3_stmt *st = ing->st[ST_SAMPLE_FDS];
+	while ((c = hashmap_next(&ing->samples, &pos, &key, &klen)) != NULL) {
+		char state[2] = { c->state, 0 };
 		int64_t pid;
 
+		if (!c->sampled)
+			continue;
 		memcpy(&pid, key, sizeof(pid));
-		sqlite3_bind_int64(st, 1, c->fds);
-		sqlite3_bind_int64(st, 2, c->socket_fds);
-		sqlite3_bind_int64(st, 3, ing->snap_id);
-		sqlite3_bind_int64(st, 4, pid);
-		if (ing_step(ing, ST_SAMPLE_FDS) < 0)
+		db_batch_int(b, ing->snap_id);
+		db_batch_int(b, pid);
+		db_batch_text(b, c->state ? state : NULL);
+		db_batch_opt_int(b, c->threads);
+		db_batch_opt_int(b, c->rss_kb);
+		db_batch_opt_int(b, c->counted ? c->fds : SM_NONE);
+		db_batch_opt_int(b, c->counted ? c->socket_fds : SM_NONE);
+		db_batch_opt_int(b, c->nofile_soft);
+		db_batch_opt_int(b, c->nofile_hard);
+		if (ing_row(ing, IB_SAMPLE) < 0)
 			return -1;
 	}
 	return 0;
@@ -1644,7 +1655,7 @@ int ingest_snapshot_end(struct ingest *ing)
 
 	snapshot_sockfds(ing, ing->inodes_seen > 0);
 	snapshot_peers(ing);
-	if (snapshot_counts_flush(ing) < 0 || update_samples(ing) < 0 || close_sockets(ing, cur) < 0 || close_fds(ing, cur) < 0 ||
+	if (snapshot_counts_flush(ing) < 0 || write_samples(ing) < 0 || close_sockets(ing, cur) < 0 || close_fds(ing, cur) < 0 ||
 	    close_counters(ing, cur) < 0 ||
 	    close_ivs(ing, &ing->orphans, ST_ORPHAN, 3, cur, &ing->stats.orphans) < 0 ||
 	    close_ivs(ing, &ing->peers, ST_PEER, 2, cur, &ing->stats.peers) < 0)
