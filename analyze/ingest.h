@@ -98,9 +98,12 @@ int ingest_source_begin(struct ingest *ing, const struct ingest_source_info *si)
 int ingest_source_sha256(struct ingest *ing, const char *sha256);
 /* Marks the source complete or cut (end_reason may be NULL). */
 /* Closes everything still open (sockets, fds, counters, orphans, peers,
- * processes' last snapshots), so that what reads the database before the
- * source ends (a bundle's capture, tied to its sockets) sees every
- * interval whole; ingest_source_end does it if not done. */
+ * processes' last snapshots) and writes every row held back (the rows of
+ * closed intervals, samples and counts are batched), so that what reads
+ * the database before the source ends (a bundle's capture, tied to its
+ * sockets) sees every interval whole; ingest_source_end does it if not
+ * done. Until then the source's sockets, socket_states, fds, counters,
+ * process_samples and snapshot_counts may lack rows. */
 int ingest_source_close(struct ingest *ing);
 int ingest_source_end(struct ingest *ing, int complete, const char *end_reason);
 int64_t ingest_source_id(const struct ingest *ing);
