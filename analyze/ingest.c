@@ -285,6 +285,15 @@ static int ing_step(struct ingest *ing, int which)
 	return 0;
 }
 
+/* An id or inode of a row: 0 is none, NULL. */
+static void batch_id(struct db_batch *b, int64_t v)
+{
+	if (v)
+		db_batch_int(b, v);
+	else
+		db_batch_null(b);
+}
+
 /* Ends a row of batch which (its values added). */
 static int ing_row(struct ingest *ing, int which)
 {
@@ -701,10 +710,7 @@ static int socket_write(struct ingest *ing, const struct ing_socket *s)
 	db_batch_opt_int(b, row->uid);
 	db_batch_int(b, row->first);
 	db_batch_int(b, s->last);
-	if (row->prev_id)
-		db_batch_int(b, row->prev_id);
-	else
-		db_batch_null(b);
+	batch_id(b, row->prev_id);
 	return ing_row(ing, IB_SOCKET);
 }
 
@@ -1192,16 +1198,10 @@ static int fd_write(struct ingest *ing, int64_t process_id, int64_t fd, const st
 	db_batch_int(b, fd);
 	db_batch_textn(b, row->text, tlen);
 	db_batch_text(b, row->has_type ? row->text + tlen + 1 : NULL);
-	if (row->inode)
-		db_batch_int(b, (int64_t)row->inode);
-	else
-		db_batch_null(b);
+	batch_id(b, (int64_t)row->inode);
 	db_batch_int(b, f->first);
 	db_batch_int(b, f->last);
-	if (row->socket_id)
-		db_batch_int(b, row->socket_id);
-	else
-		db_batch_null(b);
+	batch_id(b, row->socket_id);
 	return ing_row(ing, IB_FD);
 }
 

@@ -692,6 +692,19 @@ static int known_row(void *ctx, const struct sm_socket_row *row)
 	return 0;
 }
 
+/* A tcp table parsed with known_cb as sink->known, into kr. */
+static void known_parse(const char *text, size_t len, struct known_rec *kr)
+{
+	struct sm_sink sink;
+
+	memset(kr, 0, sizeof(*kr));
+	memset(&sink, 0, sizeof(sink));
+	sink.ctx = kr;
+	sink.known = known_cb;
+	sink.socket = known_row;
+	assert_int_equal(parse_procnet_inet(text, len, "tcp", &sink), 0);
+}
+
 /* The keys offered to sink->known: without the slot, their moving part
  * the queues and timer, read as the row reader reads them, and none when
  * that reader would warn about them; a known line makes no row. */
@@ -701,15 +714,9 @@ static void test_inet_known_lines(void **state)
 		"   2: 0100007F:D431 0100007F:1F90 01 00000000:00000000 02:000AFC80 00000000  1000        0 333 1 0000000000000000 20 4 30 10 -1\n"
 		"   3: 0100007F:D431 0100007F:1F91 01 00000000:00000000 02:1000AFC80 00000000  1000        0 333 1 0000000000000000 20 4 30 10 -1\n";
 	struct known_rec kr;
-	struct sm_sink sink;
 
 	(void)state;
-	memset(&kr, 0, sizeof(kr));
-	memset(&sink, 0, sizeof(sink));
-	sink.ctx = &kr;
-	sink.known = known_cb;
-	sink.socket = known_row;
-	assert_int_equal(parse_procnet_inet(text, sizeof(text) - 1, "tcp", &sink), 0);
+	known_parse(text, sizeof(text) - 1, &kr);
 	assert_int_equal(kr.n, 4);
 	assert_string_equal(kr.hdr[0], "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode");
 	assert_int_equal(strncmp(kr.key[0], "0100007F:1F90 00000000:0000 0A", 30), 0);
@@ -731,18 +738,12 @@ static void test_inet_moving_read(void **state)
 {
 	static const char text[] = TCP_HDR ROW_A;
 	struct known_rec kr;
-	struct sm_sink sink;
 	const struct sm_line_moving *mv;
 	struct sm_line_span sp;
 	const char *was = "00000000:00000000 02:000AFC80";
 
 	(void)state;
-	memset(&kr, 0, sizeof(kr));
-	memset(&sink, 0, sizeof(sink));
-	sink.ctx = &kr;
-	sink.known = known_cb;
-	sink.socket = known_row;
-	assert_int_equal(parse_procnet_inet(text, sizeof(text) - 1, "tcp", &sink), 0);
+	known_parse(text, sizeof(text) - 1, &kr);
 	/* the moving ops of the line just offered */
 	mv = kr.n ? kr.moving : NULL;
 	assert_non_null(mv);
