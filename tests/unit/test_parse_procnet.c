@@ -712,12 +712,13 @@ static void test_inet_known_lines(void **state)
 {
 	static const char text[] = TCP_HDR ROW_A ROW_B
 		"   2: 0100007F:D431 0100007F:1F90 01 00000000:00000000 02:000AFC80 00000000  1000        0 333 1 0000000000000000 20 4 30 10 -1\n"
-		"   3: 0100007F:D431 0100007F:1F91 01 00000000:00000000 02:1000AFC80 00000000  1000        0 333 1 0000000000000000 20 4 30 10 -1\n";
+		"   3: 0100007F:D431 0100007F:1F91 01 00000000:00000000 02:1000AFC80 00000000  1000        0 333 1 0000000000000000 20 4 30 10 -1\n"
+		"   4: 0100007F:D431\t0100007F:1F92   01 00000000:00000001 00:00000000 00000000  1000        0 333 1 0000000000000000 20 4 30 10 -1\n";
 	struct known_rec kr;
 
 	(void)state;
 	known_parse(text, sizeof(text) - 1, &kr);
-	assert_int_equal(kr.n, 4);
+	assert_int_equal(kr.n, 5);
 	assert_string_equal(kr.hdr[0], "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode");
 	assert_int_equal(strncmp(kr.key[0], "0100007F:1F90 00000000:0000 0A", 30), 0);
 	assert_int_equal(kr.span_rc[0], 0);
@@ -730,6 +731,10 @@ static void test_inet_known_lines(void **state)
 	assert_int_equal(strncmp(kr.key[2], "0100007F:D431", 13), 0);
 	/* a time left out of range (the reader warns): no moving part */
 	assert_int_equal(kr.span_rc[3], -1);
+	/* fields apart by a tab, by several blanks: split as the reader does */
+	assert_int_equal(kr.span_rc[4], 0);
+	assert_string_equal(kr.skipped[4], "00000000:00000001 00:00000000");
+	assert_int_equal(kr.rx[4], 1);
 }
 
 /* A moving part found where another line had it is read strictly: only
