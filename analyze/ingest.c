@@ -462,34 +462,36 @@ int64_t ingest_snapshot_id(const struct ingest *ing)
 	return ing->snap_id;
 }
 
+/* Is a source with this sha256 loaded? 1, 0, or -1 (ing->error set). */
+static int source_loaded(struct ingest *ing, const char *sha256)
+{
+	sqlite3_stmt *q = NULL;
+	char *err = NULL;
+	int found;
+
+	if (db_prepare(ing->db, "SELECT 1 FROM sources WHERE sha256 = ?", &q, &err) < 0) {
+		snprintf(ing->error, sizeof(ing->error), "%s", err);
+		free(err);
+		return -1;
+	}
+	sqlite3_bind_text(q, 1, sha256, -1, SQLITE_STATIC);
+	found = sqlite3_step(q) == SQLITE_ROW;
+	sqlite3_finalize(q);
+	return found;
+}
+
 int ingest_source_begin(struct ingest *ing, const struct ingest_source_info *si)
 {
 	sqlite3_stmt *st = ing->st[ST_SOURCE];
-	char *err = NULL;
+	int r;
 
 	if (db_int(ing->db, "SELECT 1", 0) != 1)
 		return ing_sqlfail(ing, "database unusable");
-	{
-		sqlite3_stmt *q = NULL;
-		int dup = 0;
-
-		/* none yet: a placeholder no digest can equal, until told */
-		if (!si->sha256)
-			goto insert;
-		if (db_prepare(ing->db, "SELECT 1 FROM sources WHERE sha256 = ?", &q, &err) < 0) {
-			snprintf(ing->error, sizeof(ing->error), "%s", err);
-			free(err);
-			return -1;
-		}
-		sqlite3_bind_text(q, 1, si->sha256, -1, SQLITE_STATIC);
-		dup = sqlite3_step(q) == SQLITE_ROW;
-		sqlite3_finalize(q);
-		if (dup)
-			return 1;
-	}
-insert:
+	if (si->sha256 && (r = source_loaded(ing, si->sha256)) != 0)
+		return r;
 	sqlite3_bind_text(st, 1, si->kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, si->path, -1, SQLITE_STATIC);
+	/* none yet: a placeholder no digest can equal, until told */
 	sqlite3_bind_text(st, 3, si->sha256 ? si->sha256 : "(pending)", -1, SQLITE_STATIC);
 	db_bind_opt_text(st, 4, si->host);
 	db_bind_opt_text(st, 5, si->boot_id);
@@ -516,21 +518,20 @@ int ingest_source_sha256(struct ingest *ing, const char *sha256)
 {
 	sqlite3_stmt *st = NULL;
 	char *err = NULL;
-	int rc;
+	int r = source_loaded(ing, sha256);
 
-	if (db_prepare(ing->db, "UPDATE sources SET sha256 = ?1 WHERE id = ?2 AND NOT EXISTS"
-			       " (SELECT 1 FROM sources WHERE sha256 = ?1)", &st, &err) < 0) {
+	if (r != 0)
+		return r;
+	if (db_prepare(ing->db, "UPDATE sources SET sha256 = ? WHERE id = ?", &st, &err) < 0) {
 		snprintf(ing->error, sizeof(ing->error), "%s", err);
 		free(err);
 		return -1;
 	}
 	sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, ing->source_id);
-	rc = sqlite3_step(st);
+	r = sqlite3_step(st);
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return ing_sqlfail(ing, "setting a source's sha256");
-	return sqlite3_changes(ing->db) ? 0 : 1;
+	return r == SQLITE_DONE ? 0 : ing_sqlfail(ing, "setting a source's sha256");
 }
 
 int ingest_snapshot_begin(struct ingest *ing, const struct ingest_snapshot_info *si)
@@ -601,16 +602,23 @@ static void kb_i64(struct keybuf *kb, int64_t v)
 	kb_mem(kb, t + i, sizeof(t) - i);
 }
 
+#define INODE_KEY_LEN (1 + sizeof(uint64_t))
+
+/* The key of a socket with an inode, in ing->isockets: 'I' and the inode. */
+static size_t inode_key(char *key, uint64_t inode)
+{
+	key[0] = 'I';
+	memcpy(key + 1, &inode, sizeof(inode));
+	return INODE_KEY_LEN;
+}
+
 /* The identity of a socket: its inode, else proto + netns + 4-tuple. */
 static size_t socket_key(char *key, int64_t netns, const struct sm_socket_row *r)
 {
 	struct keybuf kb = { key, TUPLE_KEY_MAX - 1, 0 };
 
-	if (r->inode) {
-		key[0] = 'I';
-		memcpy(key + 1, &r->inode, sizeof(r->inode));
-		return 1 + sizeof(r->inode);
-	}
+	if (r->inode)
+		return inode_key(key, r->inode);
 	/* "T%s|%lld|%s|%lld|%s|%lld|%s", truncated to TUPLE_KEY_MAX - 1 */
 	kb_mem(&kb, "T", 1);
 	kb_str(&kb, r->proto);
@@ -798,12 +806,10 @@ static void spool_release(struct ingest *ing, uint32_t i)
 /* The socket with this inode, if it is being tracked. */
 static struct ing_socket *socket_by_inode(struct ingest *ing, uint64_t inode)
 {
-	char key[1 + sizeof(uint64_t)];
+	char key[INODE_KEY_LEN];
 	const uint32_t *i;
 
-	key[0] = 'I';
-	memcpy(key + 1, &inode, sizeof(inode));
-	i = hashmap_get(&ing->isockets, key, sizeof(key));
+	i = hashmap_get(&ing->isockets, key, inode_key(key, inode));
 	return i ? &ing->spool[*i] : NULL;
 }
 
@@ -1422,20 +1428,15 @@ int ingest_collection_step(struct ingest *ing, const char *step, const char *nam
 }
 
 /*
- * Orphans: socket fds whose inode no table of their namespace listed.
- * Tables are read before the fd walk, so an fd opened in between looks
- * orphaned; an fd counts only once it has outlived one snapshot (or the
- * source is a single snapshot, decided at its end). It has been orphaned
- * since its socket left the tables, or since the fd appeared if the
- * socket was never seen.
- */
-/*
  * The socket fds of this snapshot, against its tables, in one walk: one
  * whose socket is in a table counts for its process (tcp sockets by
- * state); one whose socket is not is an orphan, decided now if the fd
- * was there before, else kept for the next snapshot (it may have been
- * opened after the tables were read). Without tables (an lsof-only
- * capture) there is nothing to compare against.
+ * state); one whose inode no table of its namespace listed is an orphan.
+ * Tables are read before the fd walk, so an fd opened in between looks
+ * orphaned: an fd counts only once it has outlived one snapshot (or the
+ * source is a single snapshot, decided at its end), and is kept for the
+ * next one until then. It has been orphaned since its socket left the
+ * tables, or since the fd appeared if the socket was never seen. Without
+ * tables (an lsof-only capture) there is nothing to compare against.
  */
 static void snapshot_sockfds(struct ingest *ing, int have_tables)
 {
@@ -1557,12 +1558,11 @@ static int close_sockets(struct ingest *ing, int64_t upto)
 
 	for (i = 0; i < ing->nspool; i++) {
 		const struct ing_socket *s = &ing->spool[i];
-		char ikey[1 + sizeof(uint64_t)];
+		char ikey[INODE_KEY_LEN];
 
 		if (!s->id || !s->has_inode || (upto && s->last == upto))
 			continue;
-		ikey[0] = 'I';
-		memcpy(ikey + 1, &s->inode, sizeof(s->inode));
+		inode_key(ikey, s->inode);
 		if (close_socket(ing, i) < 0)
 			return -1;
 		hashmap_del(&ing->isockets, ikey, sizeof(ikey));
