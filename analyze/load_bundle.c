@@ -965,12 +965,8 @@ int load_bundle(struct load *ld, const char *path, const char *sha256, struct lo
 		return -1;
 	}
 	rc = ar_walk(path, &o, &res);
-	if (b.failed > 0) {   /* already loaded */
-		ld->rep.skipped_dup++;
-		if (!ld->opt->quiet)
-			fprintf(ld->msg, "sockmortem: '%s': already loaded, skipped\n", path);
-		goto out_rollback;
-	}
+	if (b.failed > 0)   /* already loaded */
+		goto dup;
 	if (b.failed < 0 || !b.started)
 		goto fail;
 	if (rc < 0 && res.error[0]) {
@@ -993,10 +989,7 @@ int load_bundle(struct load *ld, const char *path, const char *sha256, struct lo
 		if (r < 0)
 			goto fail;
 		r = 0;
-		ld->rep.skipped_dup++;
-		if (!ld->opt->quiet)
-			fprintf(ld->msg, "sockmortem: '%s': already loaded, skipped\n", path);
-		goto out_rollback;
+		goto dup;   /* its hash, known only now, was loaded before */
 	}
 	if (!b.have_end)
 		bnote(&b, "end.json", "warning", "%s", "missing: the collector did not finish (killed, or the bundle is truncated)");
@@ -1020,6 +1013,11 @@ int load_bundle(struct load *ld, const char *path, const char *sha256, struct lo
 		r = -1;
 	}
 	goto out;
+dup:
+	ld->rep.skipped_dup++;
+	if (!ld->opt->quiet)
+		fprintf(ld->msg, "sockmortem: '%s': already loaded, skipped\n", path);
+	goto out_rollback;
 fail:
 	if (b.failed < 0 || !b.started)
 		fprintf(ld->msg, "sockmortem: %s: %s\n", path,

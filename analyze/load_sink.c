@@ -107,6 +107,17 @@ static int sink_socket(void *ctx, const struct sm_socket_row *r)
 	return 0;
 }
 
+/* An fd listing's line known (alone or in a run, row_memo_run): its fd seen again. */
+static int sink_take_fd(void *ctx, const void *ref)
+{
+	struct load_sink *ls = ctx;
+
+	if (!ingest_fd_again(ls->ld->ing, ls->process_id, ls->netns, ref))
+		return 0;
+	ls->rows++;
+	return 1;
+}
+
 /* A line as it was last time: the socket (or fd, in a process's fd
  * listing) it made is seen again. */
 static int sink_known(void *ctx, const char *hdr, size_t hlen, const struct sm_line_key *key)
@@ -120,8 +131,7 @@ static int sink_known(void *ctx, const char *hdr, size_t hlen, const struct sm_l
 	if (!ls->memo)
 		return 0;
 	ref = row_memo_get(ls->memo, hdr, hlen, key, &sp);
-	if (ref && ls->process_id && ingest_fd_again(ls->ld->ing, ls->process_id, ls->netns, ref)) {
-		ls->rows++;
+	if (ref && ls->process_id && sink_take_fd(ls, ref)) {
 		row_memo_put(ls->memo, key, &sp, ref);
 		return 1;
 	}
@@ -142,17 +152,6 @@ static int sink_known(void *ctx, const char *hdr, size_t hlen, const struct sm_l
 	ls->pending = *key;
 	ls->pending_warnings = ls->warnings;
 	return 0;
-}
-
-/* An fd listing's line in a run known whole (row_memo_run): its fd seen again. */
-static int sink_take_fd(void *ctx, const void *ref)
-{
-	struct load_sink *ls = ctx;
-
-	if (!ingest_fd_again(ls->ld->ing, ls->process_id, ls->netns, ref))
-		return 0;
-	ls->rows++;
-	return 1;
 }
 
 static size_t sink_known_run(void *ctx, const char *next, size_t avail, uint64_t *lines)
