@@ -118,39 +118,69 @@ static int sink_take_fd(void *ctx, const void *ref)
 	return 1;
 }
 
+/* A table's line found: its socket seen again, unless ingest refuses
+ * (then the line is parsed). */
+static int sink_socket_again(struct load_sink *ls, const struct sm_line_key *key, const void *ref,
+			     const struct sm_line_span *sp)
+{
+	/* A table's sockets are in no order in memory: the one a few lines
+	 * on is asked for now, so that waits overlap. */
+	const void *ahead = row_memo_peek(ls->memo, SINK_AHEAD);
+	struct ingest_socket_ref sref;
+
+	if (ahead)
+		ingest_socket_prefetch(ls->ld->ing, ahead);
+	memcpy(&sref, ref, sizeof(sref));
+	if (!ingest_socket_again(ls->ld->ing, &sref, sp->has_values ? sp : NULL))
+		return 0;
+	ls->rows++;
+	row_memo_put(ls->memo, key, sp, &sref);
+	return 1;
+}
+
 /* A line as it was last time: the socket (or fd, in a process's fd
  * listing) it made is seen again. */
 static int sink_known(void *ctx, const char *hdr, size_t hlen, const struct sm_line_key *key)
 {
 	struct load_sink *ls = ctx;
 	const void *ref;
-	struct ingest_socket_ref sref;
 	struct sm_line_span sp;
+	int refused;
 
 	ls->pending.p = NULL;
+	refused = ls->refused == key->p;   /* found by known_next, refused: parsed */
+	ls->refused = NULL;
 	if (!ls->memo)
 		return 0;
-	ref = row_memo_get(ls->memo, hdr, hlen, key, &sp);
+	ref = refused ? NULL : row_memo_get(ls->memo, hdr, hlen, key, &sp);
 	if (ref && ls->process_id && sink_take_fd(ls, ref)) {
 		row_memo_put(ls->memo, key, &sp, ref);
 		return 1;
 	}
-	if (ref && !ls->process_id) {
-		/* A table's sockets are in no order in memory: the one a few
-		 * lines on is asked for now, so that waits overlap. */
-		const void *ahead = row_memo_peek(ls->memo, SINK_AHEAD);
-
-		if (ahead)
-			ingest_socket_prefetch(ls->ld->ing, ahead);
-		memcpy(&sref, ref, sizeof(sref));
-		if (ingest_socket_again(ls->ld->ing, &sref, sp.has_values ? &sp : NULL)) {
-			ls->rows++;
-			row_memo_put(ls->memo, key, &sp, &sref);
-			return 1;
-		}
-	}
+	if (ref && !ls->process_id && sink_socket_again(ls, key, ref, &sp))
+		return 1;
 	ls->pending = *key;
 	ls->pending_warnings = ls->warnings;
+	return 0;
+}
+
+/* A table's line where the line expected next is (sm_sink.known_next). */
+static size_t sink_known_next(void *ctx, const char *hdr, size_t hlen, const char *p, size_t avail,
+			      const struct sm_line_moving *moving)
+{
+	struct load_sink *ls = ctx;
+	struct sm_line_key key = { p, 0, moving, NULL };
+	struct sm_line_span sp;
+	const void *ref;
+
+	if (!ls->memo || ls->process_id)
+		return 0;
+	ref = row_memo_next(ls->memo, hdr, hlen, p, avail, moving, &key.len, &sp);
+	if (!ref)
+		return 0;
+	if (sink_socket_again(ls, &key, ref, &sp))
+		return key.len;
+	ls->refused = p;   /* the known() to come for this line says no */
 	return 0;
 }
 
@@ -200,7 +230,8 @@ static int sink_counter(void *ctx, const struct sm_counter_row *r)
 struct sm_sink load_sink_make(struct load_sink *ls)
 {
 	struct sm_sink s = { .ctx = ls, .socket = sink_socket, .fd = sink_fd, .counter = sink_counter, .warn = sink_warn,
-			   .known = ls->memo ? sink_known : NULL, .known_run = ls->memo ? sink_known_run : NULL };
+			   .known = ls->memo ? sink_known : NULL, .known_run = ls->memo ? sink_known_run : NULL,
+			   .known_next = ls->memo ? sink_known_next : NULL };
 
 	return s;
 }

@@ -30,6 +30,7 @@ struct load_sink {
 	struct row_memo *memo;
 	struct sm_line_key pending;   /* pending.p NULL: none */
 	uint64_t pending_warnings;
+	const char *refused;      /* a key known_next found and ingest refused */
 };
 
 void load_sink_init(struct load_sink *ls, struct load *ld, const char *path, int64_t netns);

@@ -175,6 +175,49 @@ const void *row_memo_get(struct row_memo *m, const char *hdr, size_t hlen, const
 	return NULL;
 }
 
+/*
+ * Is p the line a was, less what moves, ending where a ends? As same_line,
+ * the moving part compared last: when only it differs (a timer counting
+ * down) the text around it is not compared twice. A line a ends with a
+ * '\r' (of "\r\r\n") is left to the search: lines_next would have
+ * taken one '\r' off the new one.
+ */
+static int same_next(const struct memo_key *a, const char *p, size_t avail, const struct sm_line_moving *mv,
+		     struct sm_line_span *sp)
+{
+	size_t len = a->len, tail = a->skip_off + a->skip_len;
+
+	if (!len || len > avail || (len < avail && p[len] != '\n') || p[len - 1] == '\r')
+		return 0;
+	sp->off = a->skip_off;
+	sp->len = a->skip_len;
+	sp->has_values = 0;
+	if (!a->skip_len)
+		return !memcmp(a->p, p, len);
+	if (memcmp(a->p, p, a->skip_off) || memcmp(a->p + tail, p + tail, len - tail))
+		return 0;
+	if (!memcmp(a->p + a->skip_off, p + a->skip_off, a->skip_len))
+		return 1;
+	return mv && mv->read(p + a->skip_off, a->p + a->skip_off, a->skip_len, sp) == 0;
+}
+
+const void *row_memo_next(struct row_memo *m, const char *hdr, size_t hlen, const char *p, size_t avail,
+			  const struct sm_line_moving *moving, size_t *len, struct sm_line_span *sp)
+{
+	const struct memo_line *l;
+
+	if (hdr != m->seen_hdr)
+		memo_header(m, hdr, hlen);
+	if (!m->hdr_matches || m->cursor == m->prev.n)
+		return NULL;
+	l = &m->prev.lines[m->cursor];
+	if (!same_next(&l->k, p, avail, moving, sp))
+		return NULL;
+	m->cursor++;
+	*len = l->k.len;
+	return l->val;
+}
+
 const void *row_memo_peek(const struct row_memo *m, size_t ahead)
 {
 	if (!m->hdr_matches || m->prev.n - m->cursor <= ahead)

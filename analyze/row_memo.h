@@ -53,6 +53,17 @@ void row_memo_free(struct row_memo *m);
  */
 const void *row_memo_get(struct row_memo *m, const char *hdr, size_t hlen, const struct sm_line_key *k,
 			 struct sm_line_span *sp);
+/*
+ * What the line expected next stood for, when the text at p is that line
+ * (its key, from p on; avail: the bytes left in the text): its bytes, less
+ * the moving part (read as row_memo_get reads it), then '\n' or the end
+ * of the text. *len: the key's length. NULL otherwise, and the line
+ * expected next is still expected. No search: the line just after the
+ * one found before, the common case, without finding the line's end
+ * first.
+ */
+const void *row_memo_next(struct row_memo *m, const char *hdr, size_t hlen, const char *p, size_t avail,
+			  const struct sm_line_moving *moving, size_t *len, struct sm_line_span *sp);
 /* What the line `ahead` lines past the one expected next stood for, or
  * NULL: so that a caller can fetch what it will need before it needs it. */
 const void *row_memo_peek(const struct row_memo *m, size_t ahead);

@@ -762,6 +762,30 @@ static int pn_row_key(const struct pn_format *fmt, const union pn_layout *lay, c
 }
 
 /*
+ * Where the key of the row line at p starts (see pn_row_key), without
+ * knowing where the line ends: NULL when it is not a row line (blank, a
+ * slot alone, the header) or the key is empty; the line then goes the
+ * usual way.
+ */
+static const char *pn_key_start(const struct pn_format *fmt, const char *p, const char *end)
+{
+	const char *t;
+
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	t = p;
+	while (p < end && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+		p++;
+	if (p == t || p == end || *p == '\n' || *p == '\r' || pn_tok_eq(t, (size_t)(p - t), fmt->header_word))
+		return NULL;
+	if (!fmt->slot_first)
+		return t;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	return p < end && *p != '\n' && *p != '\r' ? p : NULL;
+}
+
+/*
  * Header first, then rows. A header again mid-file (another dump was
  * appended) replaces the layout; a bad one there leaves the previous
  * layout in force. Without a header at all it is not this table: -1.
@@ -782,7 +806,19 @@ static int pn_table_walk(const struct pn_format *fmt, const void *arg, const cha
 		return 0;
 	memset(&lay, 0, sizeof(lay));
 	lines_init(&it, buf, len);
-	while (lines_next(&it, &line, &n)) {
+	for (;;) {
+		const char *k;
+		size_t klen;
+
+		/* the line the consumer expects next: skipped, its end unsought */
+		if (have_header && sink && sink->known_next && (k = pn_key_start(fmt, it.p, it.end)) != NULL &&
+		    (klen = sink->known_next(sink->ctx, hdr, hlen, k, (size_t)(it.end - k), fmt->moving)) != 0) {
+			it.p = k + klen + (k + klen < it.end);
+			it.lineno++;
+			continue;
+		}
+		if (!lines_next(&it, &line, &n))
+			break;
 		if (have_header && sink && sink->known && pn_row_key(fmt, &lay, line, n, &key) &&
 		    sink->known(sink->ctx, hdr, hlen, &key))
 			continue;

@@ -201,6 +201,18 @@ struct sm_sink {
 	 * them. May be NULL.
 	 */
 	size_t (*known_run)(void *ctx, const char *next, size_t avail, uint64_t *lines);
+	/*
+	 * Tables: before a row line is looked at, its key (the line from
+	 * past its slot on, as known() is given it) at p, with the bytes left
+	 * in the text (avail) but not yet its end: non-zero when the consumer
+	 * expects this very line next and takes it as known() would, the
+	 * key's length (the line ends there, at a '\n' or the text's end;
+	 * moving says how to read its moving part). The parser then skips
+	 * the line without finding its end. 0: the line goes the usual way,
+	 * known() first. May be NULL.
+	 */
+	size_t (*known_next)(void *ctx, const char *hdr, size_t hlen, const char *p, size_t avail,
+			     const struct sm_line_moving *moving);
 };
 
 /* Reset a row to "nothing known". */

@@ -24,5 +24,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	parse_procnet_inet(buf, size, "tcp6", &sink);
 	parse_procnet_unix(buf, size, &sink);
 	parse_procnet_netlink(buf, size, &sink);
+	/* and with the line expected next taken before its end is sought */
+	sink.known_next = fuzz_known_next;
+	parse_procnet_inet(buf, size, "tcp", &sink);
+	parse_procnet_unix(buf, size, &sink);
 	return 0;
 }

@@ -765,6 +765,95 @@ static void test_inet_moving_read(void **state)
 	assert_int_equal(mv->read("00000000:00000000 02:000AFC7", was, 28, &sp), -1);
 }
 
+/* sink->known_next: the keys offered (to the end of their line), those
+ * taken (holding " 222 "), then known()'s keys, the rows and warnings. */
+struct next_rec {
+	char next_key[8][200], known_key[8][200];
+	size_t nnext, nknown, nrows, nwarn;
+	int64_t inode[8];
+	uint64_t warn_line[8];
+};
+
+static size_t next_cb(void *ctx, const char *hdr, size_t hlen, const char *p, size_t avail,
+		      const struct sm_line_moving *moving)
+{
+	struct next_rec *nr = ctx;
+	const char *nl = memchr(p, '\n', avail);
+	size_t len = nl ? (size_t)(nl - p) : avail, i = nr->nnext++;
+
+	assert_true(i < 8);
+	assert_true(hlen > 4 && !strncmp(hdr, "  sl", 4));
+	assert_non_null(moving);
+	snprintf(nr->next_key[i], sizeof(nr->next_key[i]), "%.*s", (int)len, p);
+	return strstr(nr->next_key[i], " 222 ") ? len : 0;
+}
+
+static int next_known_cb(void *ctx, const char *hdr, size_t hlen, const struct sm_line_key *k)
+{
+	struct next_rec *nr = ctx;
+	size_t i = nr->nknown++;
+
+	(void)hdr;
+	(void)hlen;
+	assert_true(i < 8);
+	snprintf(nr->known_key[i], sizeof(nr->known_key[i]), "%.*s", (int)k->len, k->p);
+	return 0;
+}
+
+static int next_row(void *ctx, const struct sm_socket_row *row)
+{
+	struct next_rec *nr = ctx;
+
+	assert_true(nr->nrows < 8);
+	nr->inode[nr->nrows++] = row->inode;
+	return 0;
+}
+
+static void next_warn(void *ctx, uint64_t line, const char *msg)
+{
+	struct next_rec *nr = ctx;
+
+	(void)msg;
+	assert_true(nr->nwarn < 8);
+	nr->warn_line[nr->nwarn++] = line;
+}
+
+/* Lines the consumer expects next are taken before their end is sought:
+ * offered from past the slot (the key known() would get), never a header,
+ * a blank line or a slot alone; a line taken makes no known() and no row,
+ * and the lines after it keep their numbers; the last line may lack its
+ * '\n'. */
+static void test_inet_known_next(void **state)
+{
+	static const char text[] = TCP_HDR ROW_A ROW_B "   2: garbage\n\n   7:\n" TCP_HDR
+		"   3: 0100007F:1F90 0100007F:D432 01 00000010:00000020 02:00000064 00000003  1000        0 222 1 0000000000000000 20 4 30 10 -1";
+	struct next_rec nr;
+	struct sm_sink sink;
+
+	(void)state;
+	memset(&nr, 0, sizeof(nr));
+	memset(&sink, 0, sizeof(sink));
+	sink.ctx = &nr;
+	sink.known_next = next_cb;
+	sink.known = next_known_cb;
+	sink.socket = next_row;
+	sink.warn = next_warn;
+	assert_int_equal(parse_procnet_inet(text, sizeof(text) - 1, "tcp", &sink), 0);
+	assert_int_equal(nr.nnext, 4);   /* ROW_A, ROW_B, garbage, the last */
+	assert_int_equal(strncmp(nr.next_key[0], "0100007F:1F90 00000000:0000 0A", 30), 0);
+	assert_int_equal(strncmp(nr.next_key[1], "0100007F:1F90 0100007F:D431", 27), 0);
+	assert_string_equal(nr.next_key[2], "garbage");
+	assert_int_equal(strncmp(nr.next_key[3], "0100007F:1F90 0100007F:D432", 27), 0);
+	assert_int_equal(nr.nknown, 3);  /* ROW_A, garbage, the slot alone */
+	assert_string_equal(nr.known_key[0], nr.next_key[0]);
+	assert_string_equal(nr.known_key[1], "garbage");
+	assert_int_equal(nr.nrows, 1);
+	assert_int_equal(nr.inode[0], 111);
+	assert_int_equal(nr.nwarn, 2);
+	assert_int_equal(nr.warn_line[0], 4);
+	assert_int_equal(nr.warn_line[1], 6);
+}
+
 /* --- unix edge cases ------------------------------------------------------ */
 
 #define UNIX_HDR "Num       RefCount Protocol Flags    Type St Inode Path\n"
@@ -1078,6 +1167,7 @@ int main(void)
 		cmocka_unit_test(test_inet_v6_forms),
 		cmocka_unit_test(test_inet_udp_raw),
 		cmocka_unit_test(test_inet_known_lines),
+		cmocka_unit_test(test_inet_known_next),
 		cmocka_unit_test(test_inet_moving_read),
 		cmocka_unit_test(test_inet_second_header),
 		cmocka_unit_test(test_inet_callback_stops),

@@ -8,7 +8,8 @@
  * text with two different headers; a reading forgotten with
  * row_memo_end(NULL); a table in another order found only as far as the
  * look-ahead reaches, a run of hundreds of closed lines crossed; after a
- * line found, the same lines after it taken as a run; over its
+ * line found, the same lines after it taken as a run; the line expected
+ * next taken before its end is known (row_memo_next); over its
  * budget, fewer lines kept and texts dropped, and every byte given back.
  * Texts are heap copies that the memo adopts, as the loader hands them
  * over.
@@ -206,6 +207,64 @@ static void test_timer_skipped(void **state)
 	assert_int_equal(f[4], -1);    /* one of another width */
 	assert_int_equal(f[5], 1005);  /* no moving part: the same line */
 	row_memo_free(m);
+}
+
+/* row_memo_next: the line expected next taken from its key on, its end
+ * where the remembered line's was ('\n' or the text's end), its moving
+ * part read; anything else found nothing and the same line is still
+ * expected. */
+static void test_next_line(void **state)
+{
+	static const char *const a[] = { "s 1 T100 q0", "s 2 T200 q0", "s 3 q0", "s 4 q0", NULL };
+	static const char *const b[] = { "s 1 T100 q0", "s 2 T195 q0", "s 9 q0", "s 3 q0", "s 4 q0X", "s 4 q0\r",
+					  "s 4 q0", NULL };
+	struct row_memo *m = row_memo_new(sizeof(int), &budget);
+	struct reading r1, r2;
+	struct sm_line_span sp;
+	const char *end;
+	const int *v;
+	size_t len, i;
+	int f[64], put;
+
+	(void)state;
+	read_lines(&r1, "H", a);
+	memo_read(m, &r1, "H", f);
+	read_lines(&r2, "H", b);
+	end = r2.text + strlen(r2.text);
+	for (i = 0; i < 4; i++) {
+		struct sm_line_key k = key_of(&r2, i);
+
+		len = 0;
+		v = row_memo_next(m, r2.text, 1, r2.line[i], (size_t)(end - r2.line[i]), &t_moving, &len, &sp);
+		if (i == 2) {
+			assert_null(v);   /* another line: and not looked for on */
+			assert_null(row_memo_get(m, r2.text, 1, &k, &sp));
+			sp = span_of(&k);
+			put = 1002;
+		} else {
+			assert_non_null(v);
+			assert_int_equal(*v, 1000 + (int)(i == 3 ? 2 : i));
+			assert_int_equal(len, r2.len[i]);
+			assert_int_equal(sp.has_values, i == 1);
+			put = *v;
+		}
+		if (i == 1)
+			assert_int_equal(sp.timer, 195);
+		row_memo_put(m, &k, &sp, &put);
+	}
+	/* longer, or ending in "\r\n" (which lines_next would shorten): not it */
+	assert_null(row_memo_next(m, r2.text, 1, r2.line[4], (size_t)(end - r2.line[4]), &t_moving, &len, &sp));
+	assert_null(row_memo_next(m, r2.text, 1, r2.line[5], (size_t)(end - r2.line[5]), &t_moving, &len, &sp));
+	/* the text's last line, with no '\n': it */
+	v = row_memo_next(m, r2.text, 1, r2.line[6], r2.len[6], &t_moving, &len, &sp);
+	assert_non_null(v);
+	assert_int_equal(*v, 1003);
+	assert_int_equal(len, 6);
+	/* nothing more expected */
+	assert_null(row_memo_next(m, r2.text, 1, r2.line[6], r2.len[6], &t_moving, &len, &sp));
+	row_memo_end(m, r2.text, strlen(r2.text));
+	row_memo_free(m);
+	assert_int_equal(budget, (size_t)1 << 20);
 }
 
 static void test_header_must_match(void **state)
@@ -481,6 +540,7 @@ int main(void)
 		cmocka_unit_test(test_same_lines_found),
 		cmocka_unit_test(test_closed_new_changed),
 		cmocka_unit_test(test_timer_skipped),
+		cmocka_unit_test(test_next_line),
 		cmocka_unit_test(test_header_must_match),
 		cmocka_unit_test(test_mixed_headers_keep_nothing),
 		cmocka_unit_test(test_end_null_forgets),

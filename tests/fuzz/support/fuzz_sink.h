@@ -24,6 +24,11 @@ struct sm_sink fuzz_sink(int line_from_one);
 int fuzz_known(void *ctx, const char *hdr, size_t hlen, const struct sm_line_key *k);
 /* sink->known_run for fuzzing: now and then the next line, whole. */
 size_t fuzz_known_run(void *ctx, const char *next, size_t avail, uint64_t *lines);
+/* sink->known_next for fuzzing: the line at the key, taken to its end now
+ * and then (never when it ends in '\r', as the loader's memo never does),
+ * so that the parser's skipping runs. */
+size_t fuzz_known_next(void *ctx, const char *hdr, size_t hlen, const char *p, size_t avail,
+		       const struct sm_line_moving *moving);
 
 /* Reads all of s (NULL allowed); returns its length. */
 size_t fuzz_touch(const char *s);
