@@ -39,6 +39,20 @@ int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, char **err)
 	return db_fail(err, "cannot prepare statement: %s (%.60s...)", sqlite3_errmsg(db), sql);
 }
 
+int db_step_reset(sqlite3_stmt *st, int64_t *rowid, char *msg, size_t msgsize)
+{
+	sqlite3 *db = sqlite3_db_handle(st);
+	int rc = sqlite3_step(st);
+
+	if (rowid)
+		*rowid = sqlite3_last_insert_rowid(db);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		snprintf(msg, msgsize, "%s", sqlite3_errmsg(db));
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
+}
+
 int64_t db_int(sqlite3 *db, const char *sql, int64_t dflt)
 {
 	sqlite3_stmt *st = NULL;

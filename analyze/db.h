@@ -10,6 +10,7 @@
 #define SM_DB_H
 
 #include <sqlite3.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define DB_APPLICATION_ID 0x534d4f52   /* "SMOR" */
@@ -27,6 +28,12 @@ void db_close(sqlite3 *db);
 int db_exec(sqlite3 *db, const char *sql, char **err);
 /* Prepares or fails with a message naming the statement. */
 int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, char **err);
+/*
+ * Steps a bound statement, then resets it and clears its bindings: 0, or
+ * -1 with SQLite's message in msg. *rowid (rowid may be NULL): the last
+ * rowid the connection inserted.
+ */
+int db_step_reset(sqlite3_stmt *st, int64_t *rowid, char *msg, size_t msgsize);
 /* A single integer result of sql, or dflt when there is no row. */
 int64_t db_int(sqlite3 *db, const char *sql, int64_t dflt);
 

@@ -18,8 +18,8 @@
 
 #include "db.h"
 #include "db_batch.h"
-#include "goroutine_class.h"
 #include "ingest_counts.h"
+#include "ingest_dumps.h"
 #include "ingest_fds.h"
 #include "strbuf.h"
 
@@ -122,8 +122,7 @@ struct ing_sample {
 enum {
 	ST_SOURCE, ST_SOURCE_END, ST_SNAPSHOT,
 	ST_PROC_FIND, ST_PROC_INS, ST_PROC_LAST, ST_ORPHAN,
-	ST_PEER, ST_NOTE, ST_ERROR, ST_STEP,
-	ST_DUMP, ST_DUMP_END, ST_STACK_FIND, ST_STACK, ST_FRAME, ST_GOROUTINE, ST_COUNT
+	ST_PEER, ST_NOTE, ST_ERROR, ST_STEP, ST_COUNT
 };
 
 static const char *const ingest_sql[ST_COUNT] = {
@@ -145,15 +144,6 @@ static const char *const ingest_sql[ST_COUNT] = {
 		    " VALUES (?,?,?,?)",
 	[ST_NOTE] = "INSERT INTO load_notes(source_id, path, line, severity, message) VALUES (?,?,?,?,?)",
 	[ST_ERROR] = "INSERT INTO collection_errors(snapshot_id, path, error, detail) VALUES (?,?,?,?)",
-	[ST_DUMP] = "INSERT INTO dumps(source_id, snapshot_id, process_id, pid, kind, path, wall_ns)"
-		    " VALUES (?,?,?,?,?,?,?)",
-	[ST_DUMP_END] = "UPDATE dumps SET total = ?, goroutines = ?, truncated = ? WHERE id = ?",
-	[ST_STACK_FIND] = "SELECT id FROM stacks WHERE hash = ?",
-	[ST_STACK] = "INSERT INTO stacks(hash, nframes, top_func, app_func, app_file, app_line, wait_kind, role,"
-		     " lock_func, created_by) VALUES (?,?,?,?,?,?,?,?,?,?)",
-	[ST_FRAME] = "INSERT OR IGNORE INTO frames(stack_id, depth, func, file, line) VALUES (?,?,?,?,?)",
-	[ST_GOROUTINE] = "INSERT INTO goroutines(dump_id, goid, count, state, wait_minutes, locked, stack_id,"
-			 " created_by_goid, labels) VALUES (?,?,?,?,?,?,?,?,?)",
 	[ST_STEP] = "INSERT INTO collection_steps(snapshot_id, step, name, outcome, duration_us, detail)"
 		    " VALUES (?,?,?,?,?,?)",
 };
@@ -234,9 +224,7 @@ struct ingest {
 	struct ing_sample *smp;   /* samples entry, valid until its next put */
 	struct ing_sockfd *sockfds;
 	size_t nsockfds, asockfds;
-	struct hashmap stacks;    /* stack hash -> stack id (int64) */
-	int64_t dump_goroutines;  /* sum of counts in the dump being loaded */
-	struct strbuf scratch;
+	struct ing_dumps dumps;
 	int64_t last_socket_id;   /* of the last ingest_socket call */
 	uint32_t last_socket_idx;
 	struct ingest_fd_ref last_fd;  /* of the last ingest_fd call */
@@ -275,14 +263,12 @@ static int ing_sqlfail(struct ingest *ing, const char *what)
 /* Steps a fully bound statement and resets it. */
 static int ing_step(struct ingest *ing, int which)
 {
-	sqlite3_stmt *st = ing->st[which];
-	int rc = sqlite3_step(st);
+	char msg[256];
 
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return ing_sqlfail(ing, ingest_sql[which]);
-	return 0;
+	if (db_step_reset(ing->st[which], NULL, msg, sizeof(msg)) == 0)
+		return 0;
+	snprintf(ing->error, sizeof(ing->error), "database: %s: %s", ingest_sql[which], msg);
+	return -1;
 }
 
 /* An id or inode of a row: 0 is none, NULL. */
@@ -357,7 +343,6 @@ struct ingest *ingest_new(sqlite3 *db)
 	hashmap_init(&ing->counters, COUNTER_KEY_MAX, sizeof(struct ing_counter));
 	hashmap_init(&ing->tuples, 2 * sizeof(uint64_t), sizeof(struct ing_tuple));
 	hashmap_init(&ing->samples, 8, sizeof(struct ing_sample));
-	hashmap_init(&ing->stacks, 8, sizeof(int64_t));
 	{
 		char *err = NULL;
 
@@ -368,7 +353,16 @@ struct ingest *ingest_new(sqlite3 *db)
 			return NULL;
 		}
 	}
-	strbuf_init(&ing->scratch, 0);
+	{
+		char *err = NULL;
+
+		if (ing_dumps_init(&ing->dumps, db, &ing->stats, &err) < 0) {
+			fprintf(stderr, "sockmortem: internal error: %s\n", err);
+			free(err);
+			ingest_free(ing);
+			return NULL;
+		}
+	}
 	return ing;
 }
 
@@ -402,10 +396,9 @@ void ingest_free(struct ingest *ing)
 	hashmap_free(&ing->counters);
 	hashmap_free(&ing->tuples);
 	hashmap_free(&ing->samples);
-	hashmap_free(&ing->stacks);
+	ing_dumps_free(&ing->dumps);
 	ing_counts_free(&ing->counts);
 	spool_free_rows(ing);
-	strbuf_release(&ing->scratch);
 	free(ing->sockfds);
 	free(ing->paired);
 	free(ing->spool);
@@ -436,7 +429,7 @@ void ingest_reset(struct ingest *ing)
 	hashmap_free(&ing->tuples);
 	hashmap_free(&ing->samples);
 	ing->smp = NULL;
-	hashmap_free(&ing->stacks);   /* ids may have been rolled back */
+	ing_dumps_reset(&ing->dumps);   /* ids may have been rolled back */
 	ing_counts_clear(&ing->counts);
 	ing->nsockfds = 0;
 	ing->source_id = ing->snap_id = 0;
@@ -1730,132 +1723,25 @@ int64_t ingest_process_for_pid(struct ingest *ing, int64_t pid)
 
 int64_t ingest_dump_begin(struct ingest *ing, const struct ingest_dump_info *di)
 {
-	sqlite3_stmt *st = ing->st[ST_DUMP];
+	int64_t id = ing_dumps_begin(&ing->dumps, ing->source_id, ing->snap_id, di);
 
-	sqlite3_bind_int64(st, 1, ing->source_id);
-	if (ing->snap_id)
-		sqlite3_bind_int64(st, 2, ing->snap_id);
-	if (di->process_id > 0)
-		sqlite3_bind_int64(st, 3, di->process_id);
-	db_bind_opt_int(st, 4, di->pid);
-	sqlite3_bind_text(st, 5, di->kind, -1, SQLITE_TRANSIENT);
-	db_bind_opt_text(st, 6, di->path);
-	db_bind_opt_int(st, 7, di->wall_ns);
-	if (ing_step(ing, ST_DUMP) < 0)
-		return -1;
-	ing->dump_goroutines = 0;
-	ing->stats.dumps++;
-	return sqlite3_last_insert_rowid(ing->db);
-}
-
-int ingest_dump_end(struct ingest *ing, int64_t dump_id, int64_t total, int truncated)
-{
-	sqlite3_stmt *st = ing->st[ST_DUMP_END];
-
-	db_bind_opt_int(st, 1, total);
-	sqlite3_bind_int64(st, 2, ing->dump_goroutines);
-	sqlite3_bind_int(st, 3, truncated);
-	sqlite3_bind_int64(st, 4, dump_id);
-	return ing_step(ing, ST_DUMP_END);
-}
-
-/* The identity of a stack: its function sequence and where it was created. */
-static uint64_t stack_hash(struct ingest *ing, const struct sm_goroutine_row *r)
-{
-	size_t i;
-
-	strbuf_reset(&ing->scratch);
-	for (i = 0; i < r->nframes; i++) {
-		strbuf_addstr(&ing->scratch, r->frames[i].func ? r->frames[i].func : "?");
-		strbuf_addch(&ing->scratch, '\n');
-	}
-	strbuf_addstr(&ing->scratch, "created by ");
-	strbuf_addstr(&ing->scratch, r->created_by ? r->created_by : "");
-	return hash_bytes(ing->scratch.buf, ing->scratch.len);
-}
-
-static int64_t stack_insert(struct ingest *ing, const char *hex, const struct sm_goroutine_row *r)
-{
-	sqlite3_stmt *st = ing->st[ST_STACK];
-	struct gr_class cls;
-	const struct sm_frame *app;
-	int64_t id;
-	size_t i;
-
-	goroutine_classify(r->state, r->frames, r->nframes, &cls);
-	app = cls.app >= 0 ? &r->frames[cls.app] : NULL;
-	sqlite3_bind_text(st, 1, hex, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, (int64_t)r->nframes);
-	if (r->nframes)
-		db_bind_opt_text(st, 3, r->frames[0].func);
-	if (app) {
-		db_bind_opt_text(st, 4, app->func);
-		db_bind_opt_text(st, 5, app->file);
-		db_bind_opt_int(st, 6, app->line);
-	}
-	sqlite3_bind_text(st, 7, cls.wait_kind, -1, SQLITE_STATIC);
-	db_bind_opt_text(st, 8, cls.role);
-	db_bind_opt_text(st, 9, cls.lock_func);
-	db_bind_opt_text(st, 10, r->created_by);
-	if (ing_step(ing, ST_STACK) < 0)
-		return -1;
-	id = sqlite3_last_insert_rowid(ing->db);
-	ing->stats.stacks++;
-	st = ing->st[ST_FRAME];
-	for (i = 0; i < r->nframes; i++) {
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_int64(st, 2, (int64_t)i);
-		db_bind_opt_text(st, 3, r->frames[i].func);
-		db_bind_opt_text(st, 4, r->frames[i].file);
-		db_bind_opt_int(st, 5, r->frames[i].line);
-		if (ing_step(ing, ST_FRAME) < 0)
-			return -1;
-	}
-	return id;
-}
-
-static int64_t stack_id_for(struct ingest *ing, const struct sm_goroutine_row *r)
-{
-	uint64_t h = stack_hash(ing, r);
-	char hex[17];
-	int64_t *cached, id = 0;
-	sqlite3_stmt *st;
-	int is_new;
-
-	cached = hashmap_get(&ing->stacks, &h, sizeof(h));
-	if (cached)
-		return *cached;
-	snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)h);
-	st = ing->st[ST_STACK_FIND];
-	sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (!id && (id = stack_insert(ing, hex, r)) < 0)
-		return -1;
-	cached = hashmap_put(&ing->stacks, &h, sizeof(h), &is_new);
-	*cached = id;
+	if (id < 0)
+		snprintf(ing->error, sizeof(ing->error), "%s", ing->dumps.error);
 	return id;
 }
 
 int ingest_goroutine(struct ingest *ing, int64_t dump_id, const struct sm_goroutine_row *r)
 {
-	int64_t stack_id = stack_id_for(ing, r);
-	sqlite3_stmt *st = ing->st[ST_GOROUTINE];
+	if (ing_dumps_goroutine(&ing->dumps, dump_id, r) == 0)
+		return 0;
+	snprintf(ing->error, sizeof(ing->error), "%s", ing->dumps.error);
+	return -1;
+}
 
-	if (stack_id < 0)
-		return -1;
-	sqlite3_bind_int64(st, 1, dump_id);
-	db_bind_opt_int(st, 2, r->id);
-	sqlite3_bind_int64(st, 3, r->count > 0 ? r->count : 1);
-	db_bind_opt_text(st, 4, r->state);
-	db_bind_opt_int(st, 5, r->wait_minutes);
-	sqlite3_bind_int(st, 6, r->locked_to_thread);
-	sqlite3_bind_int64(st, 7, stack_id);
-	db_bind_opt_int(st, 8, r->created_by_goroutine);
-	db_bind_opt_text(st, 9, r->labels);
-	ing->dump_goroutines += r->count > 0 ? r->count : 1;
-	ing->stats.goroutines++;
-	return ing_step(ing, ST_GOROUTINE);
+int ingest_dump_end(struct ingest *ing, int64_t dump_id, int64_t total, int truncated)
+{
+	if (ing_dumps_end(&ing->dumps, dump_id, total, truncated) == 0)
+		return 0;
+	snprintf(ing->error, sizeof(ing->error), "%s", ing->dumps.error);
+	return -1;
 }

@@ -66,14 +66,12 @@ static int ip_fail(struct ingest_pcap *ip, const char *what)
 /* Steps a fully bound statement and resets it. */
 static int ip_step(struct ingest_pcap *ip, int which)
 {
-	sqlite3_stmt *st = ip->st[which];
-	int rc = sqlite3_step(st);
+	char msg[256];
 
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return ip_fail(ip, ip_sql[which]);
-	return 0;
+	if (db_step_reset(ip->st[which], NULL, msg, sizeof(msg)) == 0)
+		return 0;
+	snprintf(ip->error, sizeof(ip->error), "database: %s (in: %.80s...)", msg, ip_sql[which]);
+	return -1;
 }
 
 static int ip_exec(struct ingest_pcap *ip, const char *sql)
