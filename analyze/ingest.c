@@ -346,17 +346,7 @@ struct ingest *ingest_new(sqlite3 *db)
 	{
 		char *err = NULL;
 
-		if (ing_counts_init(&ing->counts, db, &err) < 0) {
-			fprintf(stderr, "sockmortem: internal error: %s\n", err);
-			free(err);
-			ingest_free(ing);
-			return NULL;
-		}
-	}
-	{
-		char *err = NULL;
-
-		if (ing_dumps_init(&ing->dumps, db, &ing->stats, &err) < 0) {
+		if (ing_counts_init(&ing->counts, db, &err) < 0 || ing_dumps_init(&ing->dumps, db, &ing->stats, &err) < 0) {
 			fprintf(stderr, "sockmortem: internal error: %s\n", err);
 			free(err);
 			ingest_free(ing);

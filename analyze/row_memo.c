@@ -92,25 +92,35 @@ static int same_bytes(const char *a, size_t alen, const char *b, size_t blen)
 }
 
 /*
- * Is k the line a was, less what moves? Found where a had it: the text
- * around it the same (so the fields are the same, up to it and after it),
- * and it read as k's format reads it. sp: where, and what it says when it
- * is not the same bytes as a's.
+ * Is p, as long as a, the line a was, less what moves? The text around
+ * a's moving part the same (so the fields are the same, up to it and
+ * after it), compared first, and the part itself the same bytes or read
+ * as the format reads it (mv, NULL: nothing moves). sp: where, and what it
+ * says when it is not the same bytes as a's. Only when only it differs (a
+ * timer counting down) is it read, and the text around it is compared
+ * once.
  */
-static int same_line(const struct memo_key *a, const struct sm_line_key *k, struct sm_line_span *sp)
+static int same_around(const struct memo_key *a, const char *p, const struct sm_line_moving *mv,
+		       struct sm_line_span *sp)
 {
 	size_t tail = a->skip_off + a->skip_len;
 
-	if (a->len != k->len)
-		return 0;
 	sp->off = a->skip_off;
 	sp->len = a->skip_len;
 	sp->has_values = 0;
-	if (!memcmp(a->p, k->p, k->len))
+	if (!a->skip_len)
+		return !memcmp(a->p, p, a->len);
+	if (memcmp(a->p, p, a->skip_off) || memcmp(a->p + tail, p + tail, a->len - tail))
+		return 0;
+	if (!memcmp(a->p + a->skip_off, p + a->skip_off, a->skip_len))
 		return 1;
-	return a->skip_len && k->moving && !memcmp(a->p, k->p, a->skip_off) &&
-	       !memcmp(a->p + tail, k->p + tail, k->len - tail) &&
-	       k->moving->read(k->p + a->skip_off, a->p + a->skip_off, a->skip_len, sp) == 0;
+	return mv && mv->read(p + a->skip_off, a->p + a->skip_off, a->skip_len, sp) == 0;
+}
+
+/* Is the key k the line a was, less what moves? */
+static int same_line(const struct memo_key *a, const struct sm_line_key *k, struct sm_line_span *sp)
+{
+	return a->len == k->len && same_around(a, k->p, k->moving, sp);
 }
 
 /*
@@ -141,19 +151,30 @@ static void memo_header(struct row_memo *m, const char *hdr, size_t hlen)
 	}
 }
 
+/* The line expected next under hdr, or NULL: another header, or no more. */
+static const struct memo_line *memo_expected(struct row_memo *m, const char *hdr, size_t hlen)
+{
+	if (hdr != m->seen_hdr)
+		memo_header(m, hdr, hlen);
+	if (!m->hdr_matches || m->cursor == m->prev.n)
+		return NULL;
+	return &m->prev.lines[m->cursor];
+}
+
 const void *row_memo_get(struct row_memo *m, const char *hdr, size_t hlen, const struct sm_line_key *k,
 			 struct sm_line_span *sp)
 {
 	const struct memo_gen *g = &m->prev;
+	const struct memo_line *want = memo_expected(m, hdr, hlen);
 	size_t i, end, tag_off = SIZE_MAX;
 	uint64_t tag = 0;
 
-	if (hdr != m->seen_hdr)
-		memo_header(m, hdr, hlen);
-	if (!m->hdr_matches || m->cursor == g->n)
+	if (!want)
 		return NULL;
-	if (same_line(&g->lines[m->cursor].k, k, sp))
-		return g->lines[m->cursor++].val;
+	if (same_line(&want->k, k, sp)) {
+		m->cursor++;
+		return want->val;
+	}
 	/* Out of step: a run of closed sockets, or a new line. The tag,
 	 * with the moving part where the line compared with has it, tells
 	 * most lines apart without reading them. */
@@ -176,42 +197,26 @@ const void *row_memo_get(struct row_memo *m, const char *hdr, size_t hlen, const
 }
 
 /*
- * Is p the line a was, less what moves, ending where a ends? As same_line,
- * the moving part compared last: when only it differs (a timer counting
- * down) the text around it is not compared twice. A line a ends with a
- * '\r' (of "\r\r\n") is left to the search: lines_next would have
- * taken one '\r' off the new one.
+ * Is p the line a was, less what moves, ending where a ends (at a '\n' or
+ * the text's end)? A line a ends with a '\r' (of "\r\r\n") is left to the
+ * search: lines_next would have taken one '\r' off the new one.
  */
 static int same_next(const struct memo_key *a, const char *p, size_t avail, const struct sm_line_moving *mv,
 		     struct sm_line_span *sp)
 {
-	size_t len = a->len, tail = a->skip_off + a->skip_len;
+	size_t len = a->len;
 
 	if (!len || len > avail || (len < avail && p[len] != '\n') || p[len - 1] == '\r')
 		return 0;
-	sp->off = a->skip_off;
-	sp->len = a->skip_len;
-	sp->has_values = 0;
-	if (!a->skip_len)
-		return !memcmp(a->p, p, len);
-	if (memcmp(a->p, p, a->skip_off) || memcmp(a->p + tail, p + tail, len - tail))
-		return 0;
-	if (!memcmp(a->p + a->skip_off, p + a->skip_off, a->skip_len))
-		return 1;
-	return mv && mv->read(p + a->skip_off, a->p + a->skip_off, a->skip_len, sp) == 0;
+	return same_around(a, p, mv, sp);
 }
 
 const void *row_memo_next(struct row_memo *m, const char *hdr, size_t hlen, const char *p, size_t avail,
 			  const struct sm_line_moving *moving, size_t *len, struct sm_line_span *sp)
 {
-	const struct memo_line *l;
+	const struct memo_line *l = memo_expected(m, hdr, hlen);
 
-	if (hdr != m->seen_hdr)
-		memo_header(m, hdr, hlen);
-	if (!m->hdr_matches || m->cursor == m->prev.n)
-		return NULL;
-	l = &m->prev.lines[m->cursor];
-	if (!same_next(&l->k, p, avail, moving, sp))
+	if (!l || !same_next(&l->k, p, avail, moving, sp))
 		return NULL;
 	m->cursor++;
 	*len = l->k.len;
