@@ -28,7 +28,6 @@
  */
 #include "parse_counters.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "lines.h"
@@ -36,23 +35,6 @@
 
 /* Longer than any kernel counter or group name; longer input is not ours. */
 #define CN_NAME_MAX 96
-
-/* Report a problem with line `line`, quoting up to 40 bytes of evidence. */
-static void cn_warn(const struct sm_sink *sink, uint64_t line, const char *what,
-		    const char *s, size_t n)
-{
-	char msg[128], quote[44];
-	size_t i, q = 0;
-
-	if (!sink || !sink->warn)
-		return;
-	/* The evidence is untrusted bytes: keep the message printable. */
-	for (i = 0; i < n && q < 40; i++)
-		quote[q++] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	quote[q] = '\0';
-	snprintf(msg, sizeof(msg), "%s '%s'%s", what, quote, i < n ? "..." : "");
-	sink->warn(sink->ctx, line, msg);
-}
 
 /* Next blank-separated token from *p; 0 at the end. */
 static int cn_tok(const char **p, const char *end, const char **tok, size_t *tlen)
@@ -134,11 +116,11 @@ static int cn_counter(const struct sm_sink *sink, uint64_t line, const char *gro
 	int64_t value;
 
 	if (cn_copy(name, n, nl) < 0) {
-		cn_warn(sink, line, "bad counter name", n, nl);
+		sm_sink_warn(sink, line, "bad counter name", n, nl);
 		return 0;
 	}
 	if (num_i64(v, vl, 10, &value) < 0) {
-		cn_warn(sink, line, "bad counter value", v, vl);
+		sm_sink_warn(sink, line, "bad counter value", v, vl);
 		return 0;
 	}
 	return cn_emit(sink, line, group, name, value);
@@ -156,11 +138,11 @@ static int cn_sockstat_line(const char *line, size_t len, uint64_t ln,
 	int rc;
 
 	if (cn_group(line, len, group, &p) < 0) {
-		cn_warn(sink, ln, "expected 'Group: name value ...'", line, len);
+		sm_sink_warn(sink, ln, "expected 'Group: name value ...'", line, len);
 		return 0;
 	}
 	if (cn_count(p, end) % 2 || !cn_count(p, end)) {
-		cn_warn(sink, ln, "unpaired names and values", line, len);
+		sm_sink_warn(sink, ln, "unpaired names and values", line, len);
 		return 0;
 	}
 	while (cn_tok(&p, end, &n, &nl) && cn_tok(&p, end, &v, &vl)) {
@@ -216,7 +198,7 @@ static int cn_pair(const struct cn_pending *h, const char *vals, const char *vli
 	int rc;
 
 	if (cn_count(np, hend) != cn_count(vp, vend)) {
-		cn_warn(sink, ln, "names and values differ in number for", h->group,
+		sm_sink_warn(sink, ln, "names and values differ in number for", h->group,
 			strlen(h->group));
 		return 0;
 	}
@@ -250,7 +232,7 @@ int parse_netstat_snmp(const char *buf, size_t len, const struct sm_sink *sink)
 		if (cn_group(line, n, group, &rest) < 0) {
 			if (!seen)
 				return -1;
-			cn_warn(sink, it.lineno, "expected 'Group: ...'", line, n);
+			sm_sink_warn(sink, it.lineno, "expected 'Group: ...'", line, n);
 			continue;
 		}
 		seen = 1;
@@ -262,7 +244,7 @@ int parse_netstat_snmp(const char *buf, size_t len, const struct sm_sink *sink)
 			continue;
 		}
 		if (have)
-			cn_warn(sink, h.lineno, "names without values for", h.group,
+			sm_sink_warn(sink, h.lineno, "names without values for", h.group,
 				strlen(h.group));
 		h.line = line;
 		h.len = n;
@@ -272,6 +254,6 @@ int parse_netstat_snmp(const char *buf, size_t len, const struct sm_sink *sink)
 		have = 1;
 	}
 	if (have)
-		cn_warn(sink, h.lineno, "names without values for", h.group, strlen(h.group));
+		sm_sink_warn(sink, h.lineno, "names without values for", h.group, strlen(h.group));
 	return 0;
 }

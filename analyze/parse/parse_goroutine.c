@@ -126,29 +126,25 @@ struct gr_parser {
 
 /* --- shared helpers ------------------------------------------------------- */
 
-/* Report a problem at line `line`, quoting up to 40 bytes of evidence. */
+/* A problem at line `line` (sm_sink_warn), until there have been too many. */
 static void gr_warn(struct gr_parser *p, uint64_t line, const char *what,
 		    const char *s, size_t n)
 {
-	char msg[160], quote[44];
-	size_t i, q = 0;
-
 	if (!p->sink || !p->sink->warn || p->nwarn > GR_MAX_WARN)
 		return;
 	if (++p->nwarn > GR_MAX_WARN) {
 		p->sink->warn(p->sink->ctx, line, "too many warnings; further ones suppressed");
 		return;
 	}
-	if (!s) {
-		p->sink->warn(p->sink->ctx, line, what);
-		return;
-	}
-	/* The evidence is untrusted bytes: keep the message printable. */
-	for (i = 0; i < n && q < 40; i++)
-		quote[q++] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	quote[q] = '\0';
-	snprintf(msg, sizeof(msg), "%s '%s'%s", what, quote, i < n ? "..." : "");
-	p->sink->warn(p->sink->ctx, line, msg);
+	sm_sink_warn(p->sink, line, what, s, n);
+}
+
+/* The line's length without trailing blanks and '\r' (pasted dumps have them). */
+static size_t gr_trim_end(const char *line, size_t n)
+{
+	while (n && (line[n - 1] == ' ' || line[n - 1] == '\t' || line[n - 1] == '\r'))
+		n--;
+	return n;
 }
 
 static int gr_starts(const char *s, size_t n, const char *lit, size_t litlen)
@@ -584,8 +580,7 @@ int parse_goroutine_text(const char *buf, size_t len, const struct sm_sink *sink
 	p.sink = sink;
 	lines_init(&it, buf, len);
 	while (!p.rc && lines_next(&it, &line, &n)) {
-		while (n && (line[n - 1] == ' ' || line[n - 1] == '\t' || line[n - 1] == '\r'))
-			n--;
+		n = gr_trim_end(line, n);
 		if (n > GR_MAX_LINE) {
 			gr_warn(&p, it.lineno, "line longer than 64 KiB skipped", line, n);
 			if (p.open)
@@ -826,8 +821,7 @@ int parse_goroutine_debug1(const char *buf, size_t len, const struct sm_sink *si
 	p.sink = sink;
 	lines_init(&it, buf, len);
 	while (!p.rc && lines_next(&it, &line, &n)) {
-		while (n && (line[n - 1] == ' ' || line[n - 1] == '\t' || line[n - 1] == '\r'))
-			n--;
+		n = gr_trim_end(line, n);
 		if (n > GR_MAX_LINE) {
 			gr_warn(&p, it.lineno, "line longer than 64 KiB skipped", line, n);
 			continue;

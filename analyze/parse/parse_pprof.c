@@ -361,25 +361,38 @@ static int pp_reserve(void **arr, size_t *cap, size_t n, size_t size, size_t max
 	return 0;
 }
 
-/* ValueType{type, unit}. */
-static int pp_value_type(struct pp *pp, struct pp_cur *c, int64_t out[2])
+/*
+ * A message of varint fields: field f (1 to 63) into out[f - 1] where bit
+ * f of want is set; the others skipped. out keeps what it held for the
+ * fields that are not there. -1: the message is broken.
+ */
+static int pp_uints(struct pp *pp, struct pp_cur *c, uint64_t want, uint64_t *out)
 {
-	out[0] = out[1] = 0;
 	while (c->p < c->end) {
 		uint32_t f;
 		unsigned wt;
-		uint64_t v;
 
 		if (pp_key(pp, c, &f, &wt) < 0)
 			return -1;
-		if (f == 1 || f == 2) {
-			if (pp_uint(pp, c, wt, &v) < 0)
+		if (f < 64 && (want >> f & 1)) {
+			if (pp_uint(pp, c, wt, &out[f - 1]) < 0)
 				return -1;
-			out[f - 1] = (int64_t)v;
 		} else if (pp_skip(pp, c, wt) < 0) {
 			return -1;
 		}
 	}
+	return 0;
+}
+
+/* ValueType{type, unit}. */
+static int pp_value_type(struct pp *pp, struct pp_cur *c, int64_t out[2])
+{
+	uint64_t v[2] = { 0, 0 };
+
+	if (pp_uints(pp, c, 1u << 1 | 1u << 2, v) < 0)
+		return -1;
+	out[0] = (int64_t)v[0];
+	out[1] = (int64_t)v[1];
 	return 0;
 }
 
@@ -388,33 +401,18 @@ static int pp_line(struct pp *pp, struct pp_cur *c)
 {
 	struct pp_line *l;
 	const uint8_t *at = c->p;
+	uint64_t v[2] = { 0, UINT64_MAX };   /* no line: SM_NONE */
 
 	if (pp_reserve((void **)&pp->lines, &pp->line_cap, pp->nline, sizeof(*l), PP_MAX_LINES) < 0) {
 		pp_warn_at(pp, at, "too many location lines");
 		return -1;
 	}
-	l = &pp->lines[pp->nline];
+	if (pp_uints(pp, c, 1u << 1 | 1u << 2, v) < 0)
+		return -1;
+	l = &pp->lines[pp->nline++];
 	memset(l, 0, sizeof(*l));
-	l->line = SM_NONE;
-	while (c->p < c->end) {
-		uint32_t f;
-		unsigned wt;
-		uint64_t v;
-
-		if (pp_key(pp, c, &f, &wt) < 0)
-			return -1;
-		if (f == 1 || f == 2) {
-			if (pp_uint(pp, c, wt, &v) < 0)
-				return -1;
-			if (f == 1)
-				l->func_id = v;
-			else
-				l->line = v <= INT64_MAX ? (int64_t)v : SM_NONE;
-		} else if (pp_skip(pp, c, wt) < 0) {
-			return -1;
-		}
-	}
-	pp->nline++;
+	l->func_id = v[0];
+	l->line = v[1] <= INT64_MAX ? (int64_t)v[1] : SM_NONE;
 	return 0;
 }
 
@@ -465,25 +463,15 @@ static void pp_function(struct pp *pp, struct pp_cur *c)
 {
 	const uint8_t *at = c->p;
 	struct pp_func fn = { 0, 0, 0 };
+	uint64_t v[4] = { 0, 0, 0, 0 };
 
-	while (c->p < c->end) {
-		uint32_t f;
-		unsigned wt;
-		uint64_t v;
-
-		if (pp_key(pp, c, &f, &wt) < 0)
-			goto bad;
-		if (f == 1 || f == 2 || f == 4) {
-			if (pp_uint(pp, c, wt, &v) < 0)
-				goto bad;
-			if (f == 1)
-				fn.id = v;
-			else
-				*(f == 2 ? &fn.name : &fn.file) = (int64_t)v;
-		} else if (pp_skip(pp, c, wt) < 0) {
-			goto bad;
-		}
+	if (pp_uints(pp, c, 1u << 1 | 1u << 2 | 1u << 4, v) < 0) {
+		pp_warn_at(pp, at, "malformed function skipped");
+		return;
 	}
+	fn.id = v[0];
+	fn.name = (int64_t)v[1];
+	fn.file = (int64_t)v[3];
 	if (fn.id == 0) {
 		pp_warn_at(pp, at, "function without an id skipped");
 		return;
@@ -493,9 +481,6 @@ static void pp_function(struct pp *pp, struct pp_cur *c)
 		return;
 	}
 	pp->funcs[pp->nfunc++] = fn;
-	return;
-bad:
-	pp_warn_at(pp, at, "malformed function skipped");
 }
 
 /* One top-level field of the first pass. -1: the message is broken. */

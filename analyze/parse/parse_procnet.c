@@ -78,27 +78,6 @@ struct pn_fields {
 	size_t n;          /* fields on the line, may exceed PN_MAXF */
 };
 
-/* Report a problem with line `line`, quoting up to 40 bytes of evidence. */
-static void pn_warn(const struct sm_sink *sink, uint64_t line, const char *what,
-		    const char *s, size_t n)
-{
-	char msg[128], quote[44];
-	size_t i, q = 0;
-
-	if (!sink || !sink->warn)
-		return;
-	if (!s) {
-		sink->warn(sink->ctx, line, what);
-		return;
-	}
-	/* The evidence is untrusted bytes: keep the message printable. */
-	for (i = 0; i < n && q < 40; i++)
-		quote[q++] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	quote[q] = '\0';
-	snprintf(msg, sizeof(msg), "%s '%s'%s", what, quote, i < n ? "..." : "");
-	sink->warn(sink->ctx, line, msg);
-}
-
 /* Does the token [s, s+n) equal the literal? */
 static int pn_tok_eq(const char *s, size_t n, const char *lit)
 {
@@ -373,17 +352,17 @@ static int pn_inet_endpoints(const struct pn_inet_layout *lay, const struct pn_f
 
 	c = lay->col[PN_SL];
 	if (c >= 0 && pn_check_slot(fl->f[c], fl->len[c]) < 0) {
-		pn_warn(sink, ln, "bad sl", fl->f[c], fl->len[c]);
+		sm_sink_warn(sink, ln, "bad sl", fl->f[c], fl->len[c]);
 		return -1;
 	}
 	c = lay->col[PN_LOCAL];
 	if (pn_inet_addr(fl->f[c], fl->len[c], laddr, asz, &row->local_port) < 0) {
-		pn_warn(sink, ln, "bad local_address", fl->f[c], fl->len[c]);
+		sm_sink_warn(sink, ln, "bad local_address", fl->f[c], fl->len[c]);
 		return -1;
 	}
 	c = lay->col[PN_REMOTE];
 	if (pn_inet_addr(fl->f[c], fl->len[c], raddr, asz, &row->remote_port) < 0) {
-		pn_warn(sink, ln, "bad remote address", fl->f[c], fl->len[c]);
+		sm_sink_warn(sink, ln, "bad remote address", fl->f[c], fl->len[c]);
 		return -1;
 	}
 	row->local_addr = laddr;
@@ -391,7 +370,7 @@ static int pn_inet_endpoints(const struct pn_inet_layout *lay, const struct pn_f
 	c = lay->col[PN_ST];
 	row->state = pn_tcp_state(fl->f[c], fl->len[c]);
 	if (!row->state) {
-		pn_warn(sink, ln, "bad st", fl->f[c], fl->len[c]);
+		sm_sink_warn(sink, ln, "bad st", fl->f[c], fl->len[c]);
 		return -1;
 	}
 	return 0;
@@ -405,33 +384,33 @@ static int pn_inet_counters(const struct pn_inet_layout *lay, const struct pn_fi
 
 	c = lay->col[PN_QUEUES];
 	if (c >= 0 && pn_inet_queues(fl->f[c], fl->len[c], row) < 0) {
-		pn_warn(sink, ln, "bad tx_queue:rx_queue", fl->f[c], fl->len[c]);
+		sm_sink_warn(sink, ln, "bad tx_queue:rx_queue", fl->f[c], fl->len[c]);
 		return -1;
 	}
 	c = lay->col[PN_TIMER];
 	if (c >= 0) {
 		r = pn_inet_timer(fl->f[c], fl->len[c], row);
 		if (r < 0) {
-			pn_warn(sink, ln, "bad tr:tm->when", fl->f[c], fl->len[c]);
+			sm_sink_warn(sink, ln, "bad tr:tm->when", fl->f[c], fl->len[c]);
 			return -1;
 		}
 		if (r > 0)
-			pn_warn(sink, ln, "timer out of range, time left unknown",
+			sm_sink_warn(sink, ln, "timer out of range, time left unknown",
 				fl->f[c], fl->len[c]);
 	}
 	c = lay->col[PN_RETR];
 	if (c >= 0 && pn_u64_as_i64(fl->f[c], fl->len[c], 16, &row->retransmits) < 0) {
-		pn_warn(sink, ln, "bad retrnsmt", fl->f[c], fl->len[c]);
+		sm_sink_warn(sink, ln, "bad retrnsmt", fl->f[c], fl->len[c]);
 		return -1;
 	}
 	c = lay->col[PN_UID];
 	if (c >= 0 && pn_u64_as_i64(fl->f[c], fl->len[c], 10, &row->uid) < 0) {
-		pn_warn(sink, ln, "bad uid", fl->f[c], fl->len[c]);
+		sm_sink_warn(sink, ln, "bad uid", fl->f[c], fl->len[c]);
 		return -1;
 	}
 	c = lay->col[PN_INODE];
 	if (c >= 0 && num_u64(fl->f[c], fl->len[c], 10, &row->inode) < 0) {
-		pn_warn(sink, ln, "bad inode", fl->f[c], fl->len[c]);
+		sm_sink_warn(sink, ln, "bad inode", fl->f[c], fl->len[c]);
 		return -1;
 	}
 	return 0;
@@ -446,7 +425,7 @@ static int pn_inet_row(const struct pn_inet_layout *lay, const struct pn_fields 
 	char laddr[INET6_ADDRSTRLEN], raddr[INET6_ADDRSTRLEN];
 
 	if (fl->n < lay->need) {
-		pn_warn(sink, ln, "too few fields", line, len);
+		sm_sink_warn(sink, ln, "too few fields", line, len);
 		return 0;
 	}
 	sm_socket_row_init(&row);
@@ -544,14 +523,14 @@ static const char *pn_unix_path(const struct pn_unix_layout *lay, const struct p
 		return NULL;
 	n = (size_t)(end - p);
 	if (n >= PN_PATH_MAX) {
-		pn_warn(sink, ln, "path too long, truncated", p, n);
+		sm_sink_warn(sink, ln, "path too long, truncated", p, n);
 		n = PN_PATH_MAX - 1;
 	}
 	for (i = 0; i < n; i++)
 		out[i] = p[i] ? p[i] : '?';
 	out[n] = '\0';
 	if (memchr(p, '\0', n))
-		pn_warn(sink, ln, "NUL byte in path", p, n);
+		sm_sink_warn(sink, ln, "NUL byte in path", p, n);
 	return out;
 }
 
@@ -567,25 +546,25 @@ static int pn_unix_fields(const struct pn_unix_layout *lay, const struct pn_fiel
 	if (c[PU_NUM] >= 0 && (fl->len[c[PU_NUM]] < 2 ||
 			       fl->f[c[PU_NUM]][fl->len[c[PU_NUM]] - 1] != ':' ||
 			       num_u64(fl->f[c[PU_NUM]], fl->len[c[PU_NUM]] - 1, 16, &ptr) < 0)) {
-		pn_warn(sink, ln, "bad Num", fl->f[c[PU_NUM]], fl->len[c[PU_NUM]]);
+		sm_sink_warn(sink, ln, "bad Num", fl->f[c[PU_NUM]], fl->len[c[PU_NUM]]);
 		return -1;
 	}
 	if (pn_u64_as_i64(fl->f[c[PU_FLAGS]], fl->len[c[PU_FLAGS]], 16, &flags) < 0 ||
 	    pn_u64_as_i64(fl->f[c[PU_TYPE]], fl->len[c[PU_TYPE]], 16, &type) < 0 ||
 	    pn_u64_as_i64(fl->f[c[PU_ST]], fl->len[c[PU_ST]], 16, &st) < 0) {
-		pn_warn(sink, ln, "bad Flags, Type or St", fl->f[c[PU_FLAGS]],
+		sm_sink_warn(sink, ln, "bad Flags, Type or St", fl->f[c[PU_FLAGS]],
 			fl->len[c[PU_FLAGS]]);
 		return -1;
 	}
 	if (c[PU_INODE] >= 0 &&
 	    num_u64(fl->f[c[PU_INODE]], fl->len[c[PU_INODE]], 10, &row->inode) < 0) {
-		pn_warn(sink, ln, "bad Inode", fl->f[c[PU_INODE]], fl->len[c[PU_INODE]]);
+		sm_sink_warn(sink, ln, "bad Inode", fl->f[c[PU_INODE]], fl->len[c[PU_INODE]]);
 		return -1;
 	}
 	row->unix_type = pn_unix_type(type);
 	row->state = pn_unix_state(flags, st);
 	if (!row->unix_type || !row->state)
-		pn_warn(sink, ln, "unknown Type or St", fl->f[c[PU_TYPE]],
+		sm_sink_warn(sink, ln, "unknown Type or St", fl->f[c[PU_TYPE]],
 			fl->len[c[PU_TYPE]]);
 	return 0;
 }
@@ -598,7 +577,7 @@ static int pn_unix_row(const struct pn_unix_layout *lay, const struct pn_fields 
 	char path[PN_PATH_MAX];
 
 	if (fl->n < lay->need) {
-		pn_warn(sink, ln, "too few fields", line, len);
+		sm_sink_warn(sink, ln, "too few fields", line, len);
 		return 0;
 	}
 	sm_socket_row_init(&row);
@@ -688,14 +667,14 @@ static int pn_simple_row(const struct pn_simple_spec *spec, const struct pn_simp
 	uint64_t ptr;
 
 	if (fl->n < lay->need) {
-		pn_warn(sink, ln, "too few fields", line, len);
+		sm_sink_warn(sink, ln, "too few fields", line, len);
 		return 0;
 	}
 	sm_socket_row_init(&row);
 	row.line = ln;
 	row.proto = spec->proto;
 	if (num_u64(fl->f[0], fl->len[0], 16, &ptr) < 0) {
-		pn_warn(sink, ln, "bad sk", fl->f[0], fl->len[0]);
+		sm_sink_warn(sink, ln, "bad sk", fl->f[0], fl->len[0]);
 		return 0;
 	}
 	if ((lay->inode >= 0 &&
@@ -704,7 +683,7 @@ static int pn_simple_row(const struct pn_simple_spec *spec, const struct pn_simp
 	    pn_simple_num(fl, lay->wmem, &row.tx_queue) < 0 ||
 	    (lay->user >= 0 &&
 	     pn_u64_as_i64(fl->f[lay->user], fl->len[lay->user], 10, &row.uid) < 0)) {
-		pn_warn(sink, ln, "bad number", line, len);
+		sm_sink_warn(sink, ln, "bad number", line, len);
 		return 0;
 	}
 	return pn_emit(sink, &row);
@@ -841,7 +820,7 @@ static int pn_table_walk(const struct pn_format *fmt, const void *arg, const cha
 			} else if (!have_header) {
 				return -1;
 			} else {
-				pn_warn(sink, it.lineno, "bad header", line, n);
+				sm_sink_warn(sink, it.lineno, "bad header", line, n);
 			}
 			continue;
 		}

@@ -50,7 +50,6 @@
  */
 #include "parse_procpid.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "lines.h"
@@ -60,23 +59,6 @@
 #define PP_TARGET_MAX 4200
 /* Fields of stat after comm that we read (up to field 24). */
 #define PP_STAT_FIELDS 22
-
-/* Report a problem with line `line`, quoting up to 40 bytes of evidence. */
-static void pp_warn(const struct sm_sink *sink, uint64_t line, const char *what,
-		    const char *s, size_t n)
-{
-	char msg[128], quote[44];
-	size_t i, q = 0;
-
-	if (!sink || !sink->warn)
-		return;
-	/* The evidence is untrusted bytes: keep the message printable. */
-	for (i = 0; i < n && q < 40; i++)
-		quote[q++] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	quote[q] = '\0';
-	snprintf(msg, sizeof(msg), "%s '%s'%s", what, quote, i < n ? "..." : "");
-	sink->warn(sink->ctx, line, msg);
-}
 
 /* A decimal that must also fit an int64_t. */
 static int pp_u64_as_i64(const char *s, size_t n, int64_t *out)
@@ -140,7 +122,7 @@ static void pp_status_name(const char *val, size_t vlen, uint64_t ln,
 		vlen--;
 	}
 	if (pp_copy(out->name, sizeof(out->name), val, vlen) < 0)
-		pp_warn(sink, ln, "Name truncated", val, vlen);
+		sm_sink_warn(sink, ln, "Name truncated", val, vlen);
 }
 
 /* NSpid: one pid per namespace level, at most SM_PROC_NSPID_MAX kept. */
@@ -195,12 +177,12 @@ static void pp_status_line(const char *line, size_t len, uint64_t ln,
 		if (fields_split(val, vlen, f, fl, 1) && fl[0] == 1)
 			out->state = f[0][0];
 		else
-			pp_warn(sink, ln, "bad State", line, len);
+			sm_sink_warn(sink, ln, "bad State", line, len);
 		return;
 	}
 	if (pp_status_key(line, len, "NSpid", &val, &vlen) == 0) {
 		if (pp_status_nspid(val, vlen, out) < 0)
-			pp_warn(sink, ln, "bad NSpid", line, len);
+			sm_sink_warn(sink, ln, "bad NSpid", line, len);
 		return;
 	}
 	for (i = 0; i < sizeof(pp_status_fields) / sizeof(pp_status_fields[0]); i++) {
@@ -211,7 +193,7 @@ static void pp_status_line(const char *line, size_t len, uint64_t ln,
 		dst = (int64_t *)(void *)((char *)out + sf->off);
 		if (pp_status_num(val, vlen, sf->idx, dst) < 0) {
 			*dst = SM_NONE;
-			pp_warn(sink, ln, "bad number in", line, len);
+			sm_sink_warn(sink, ln, "bad number in", line, len);
 		}
 	}
 }
@@ -281,7 +263,7 @@ int parse_procpid_limits(const char *buf, size_t len, struct sm_proc_limits *out
 		nf = fields_split(line + k, n - k, f, fl, 4);
 		if (nf < 2 || nf > 3 || pp_limit(f[0], fl[0], &soft) < 0 ||
 		    pp_limit(f[1], fl[1], &hard) < 0) {
-			pp_warn(sink, it.lineno, "bad limit", line, n);
+			sm_sink_warn(sink, it.lineno, "bad limit", line, n);
 			return -1;
 		}
 		out->nofile_soft = soft;
@@ -311,7 +293,7 @@ static void pp_stat_num(const char **f, const size_t *fl, size_t nf, int num,
 		return;
 	/* ppid is an int, the rest unsigned; none is negative in practice. */
 	if (pp_u64_as_i64(f[i], fl[i], out) < 0)
-		pp_warn(sink, 1, "stat: bad number", f[i], fl[i]);
+		sm_sink_warn(sink, 1, "stat: bad number", f[i], fl[i]);
 }
 
 /* stat: pid, comm by its outermost parentheses, then numbered fields. */
@@ -330,17 +312,17 @@ int parse_procpid_stat(const char *buf, size_t len, struct sm_proc_stat *out,
 	if (!open || !close || close < open || open == buf || open[-1] != ' ' ||
 	    pp_u64_as_i64(buf, (size_t)(open - 1 - buf), &out->pid) < 0) {
 		out->pid = SM_NONE;
-		pp_warn(sink, 1, "stat: expected 'pid (comm) state'", buf, len);
+		sm_sink_warn(sink, 1, "stat: expected 'pid (comm) state'", buf, len);
 		return -1;
 	}
 	if (pp_copy(out->comm, sizeof(out->comm), open + 1, (size_t)(close - open - 1)) < 0)
-		pp_warn(sink, 1, "stat: comm truncated", open + 1, (size_t)(close - open - 1));
+		sm_sink_warn(sink, 1, "stat: comm truncated", open + 1, (size_t)(close - open - 1));
 	rest = len - (size_t)(close + 1 - buf);
 	nf = fields_split(close + 1, rest, f, fl, PP_STAT_FIELDS);
 	if (nf > PP_STAT_FIELDS)
 		nf = PP_STAT_FIELDS;
 	if (!nf || fl[0] != 1) {
-		pp_warn(sink, 1, "stat: bad state", close + 1, rest);
+		sm_sink_warn(sink, 1, "stat: bad state", close + 1, rest);
 		return -1;
 	}
 	out->state = f[0][0];
@@ -434,22 +416,22 @@ static int pp_fd_line(const char *line, size_t len, uint64_t ln, int64_t pid,
 	row.line = ln;
 	row.pid = pid;
 	if (!tab || pp_fd_number(line, (size_t)(tab - line), &row.fd) < 0) {
-		pp_warn(sink, ln, "expected 'FD<TAB>TARGET'", line, len);
+		sm_sink_warn(sink, ln, "expected 'FD<TAB>TARGET'", line, len);
 		return 0;
 	}
 	t = tab + 1;
 	tlen = len - (size_t)(t - line);
 	if (!tlen) {
-		pp_warn(sink, ln, "empty fd target", line, len);
+		sm_sink_warn(sink, ln, "empty fd target", line, len);
 		return 0;
 	}
 	row.type = pp_fd_type(t, tlen);
 	if (!strcmp(row.type, "socket") && pp_socket_inode(t, tlen, &row.inode) < 0) {
-		pp_warn(sink, ln, "bad socket inode", t, tlen);
+		sm_sink_warn(sink, ln, "bad socket inode", t, tlen);
 		return 0;
 	}
 	if (pp_copy(target, sizeof(target), t, tlen) < 0)
-		pp_warn(sink, ln, "fd target truncated", t, tlen);
+		sm_sink_warn(sink, ln, "fd target truncated", t, tlen);
 	pp_copy(fdtext, sizeof(fdtext), line, (size_t)(tab - line));
 	row.fd_text = fdtext;
 	row.target = target;

@@ -1,9 +1,28 @@
-/* Row initialisers and the column readers several parsers share. */
+/* Row initialisers, warnings and the column readers several parsers share. */
 #include "rows.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "numparse.h"
+
+void sm_sink_warn(const struct sm_sink *sink, uint64_t line, const char *what, const char *s, size_t n)
+{
+	char msg[160], quote[44];
+	size_t i, q = 0;
+
+	if (!sink || !sink->warn)
+		return;
+	if (!s) {
+		sink->warn(sink->ctx, line, what);
+		return;
+	}
+	for (i = 0; i < n && q < 40; i++)
+		quote[q++] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+	quote[q] = '\0';
+	snprintf(msg, sizeof(msg), "%s '%s'%s", what, quote, i < n ? "..." : "");
+	sink->warn(sink->ctx, line, msg);
+}
 
 void sm_socket_row_init(struct sm_socket_row *r)
 {

@@ -215,6 +215,13 @@ struct sm_sink {
 			     const struct sm_line_moving *moving);
 };
 
+/*
+ * sink->warn(line, "what 'evidence'"), the evidence [s, s+n) quoted up to
+ * 40 bytes, unprintable bytes as '?' (it is untrusted input); s NULL:
+ * what alone. Nothing when the sink takes no warnings.
+ */
+void sm_sink_warn(const struct sm_sink *sink, uint64_t line, const char *what, const char *s, size_t n);
+
 /* Reset a row to "nothing known". */
 void sm_socket_row_init(struct sm_socket_row *r);
 void sm_fd_row_init(struct sm_fd_row *r);
