@@ -54,5 +54,7 @@ int cmd_wants_help(int argc, char **argv);
 int cmd_load_into_memory(struct sm_ctx *ctx, int ninputs, char **inputs, sqlite3 **db);
 /* Is path one of our databases (by its SQLite header and application id)? */
 int cmd_is_database(const char *path);
+/* One CSV field (RFC 4180: quoted when it holds a comma, quote or line end); NULL: empty. */
+void cmd_csv_field(FILE *out, const char *s);
 
 #endif

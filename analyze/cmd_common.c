@@ -1,4 +1,4 @@
-/* Helpers every command uses: usage errors, opening databases. */
+/* Helpers every command uses: usage errors, opening databases, CSV. */
 #include "cmd.h"
 
 #include <fcntl.h>
@@ -77,4 +77,21 @@ int cmd_load_into_memory(struct sm_ctx *ctx, int ninputs, char **inputs, sqlite3
 			r = -1;
 	ingest_free(ld.ing);
 	return r;
+}
+
+void cmd_csv_field(FILE *out, const char *s)
+{
+	if (!s)
+		return;
+	if (!strpbrk(s, ",\"\n\r")) {
+		fputs(s, out);
+		return;
+	}
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
 }

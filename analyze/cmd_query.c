@@ -11,21 +11,6 @@
 
 enum out_format { OUT_TABLE, OUT_CSV, OUT_JSON };
 
-static void csv_field(FILE *out, const char *s)
-{
-	if (!strpbrk(s, ",\"\n\r")) {
-		fputs(s, out);
-		return;
-	}
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', out);
-		fputc(*s, out);
-	}
-	fputc('"', out);
-}
-
 static void json_value(struct strbuf *sb, sqlite3_stmt *st, int col)
 {
 	switch (sqlite3_column_type(st, col)) {
@@ -87,7 +72,7 @@ static int print_stream(struct sm_ctx *ctx, sqlite3_stmt *st, int ncol, enum out
 
 	if (f == OUT_CSV) {
 		for (c = 0; c < ncol; c++) {
-			csv_field(ctx->out, sqlite3_column_name(st, c));
+			cmd_csv_field(ctx->out, sqlite3_column_name(st, c));
 			fputc(c + 1 < ncol ? ',' : '\n', ctx->out);
 		}
 	} else {
@@ -96,7 +81,7 @@ static int print_stream(struct sm_ctx *ctx, sqlite3_stmt *st, int ncol, enum out
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (f == OUT_CSV) {
 			for (c = 0; c < ncol; c++) {
-				csv_field(ctx->out, cell(st, c));
+				cmd_csv_field(ctx->out, cell(st, c));
 				fputc(c + 1 < ncol ? ',' : '\n', ctx->out);
 			}
 			continue;

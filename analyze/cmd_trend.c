@@ -346,23 +346,6 @@ static void trend_print_table(struct sm_ctx *ctx, const struct trend_opts *o, co
 	free(width);
 }
 
-static void trend_csv_field(FILE *out, const char *s)
-{
-	if (!s)
-		return;
-	if (!strpbrk(s, ",\"\n\r")) {
-		fputs(s, out);
-		return;
-	}
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', out);
-		fputc(*s, out);
-	}
-	fputc('"', out);
-}
-
 static void trend_print_csv(struct sm_ctx *ctx, const struct trend_opts *o, const struct trend_result *r)
 {
 	char when[32], val[32];
@@ -376,11 +359,11 @@ static void trend_print_csv(struct sm_ctx *ctx, const struct trend_opts *o, cons
 			trend_format_iso(s->pts[j].bucket, when, sizeof(when));
 			fprintf(ctx->out, "%s,", when);
 			if (o->by == BY_PID) {
-				trend_csv_field(ctx->out, s->host);
+				cmd_csv_field(ctx->out, s->host);
 				fprintf(ctx->out, ",%lld,", (long long)s->pid);
-				trend_csv_field(ctx->out, s->comm);
+				cmd_csv_field(ctx->out, s->comm);
 			} else {
-				trend_csv_field(ctx->out, s->key);
+				cmd_csv_field(ctx->out, s->key);
 			}
 			trend_value(val, sizeof(val), s->pts[j].value);
 			fprintf(ctx->out, ",%s,%lld\n", val, (long long)s->pts[j].snapshots);

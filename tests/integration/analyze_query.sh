@@ -57,6 +57,11 @@ expect "two CSV blocks" 'a,b
 
 c
 2' "$got"
+got=$("$SM_ANALYZE" query "$db" "SELECT 'say \"hi\"' AS \"q,n\", NULL AS z, 'two
+lines' AS l" --csv)
+expect "CSV quoting (RFC 4180)" '"q,n",z,l
+"say ""hi""",,"two
+lines"' "$got"
 got=$("$SM_ANALYZE" query "$db" "SELECT 1 AS a" --json)
 expect "one JSON set" '[
 {"a":1}
