@@ -110,15 +110,11 @@ static char *manifest_argv_json(sqlite3 *db, const struct redact *r, const char 
 		return NULL;
 	red = xreallocarray(NULL, (size_t)argc, sizeof(*red));
 	redact_argv_vec(r, argc, argv, red);
-	strbuf_addch(&sb, '[');
+	json_strs(&sb, red, (size_t)argc);
 	for (i = 0; i < argc; i++) {
-		if (i)
-			strbuf_addch(&sb, ',');
-		json_cstr(&sb, red[i]);
 		free(red[i]);
 		free(argv[i]);
 	}
-	strbuf_addch(&sb, ']');
 	free(red);
 	free(argv);
 	return strbuf_detach(&sb, NULL);

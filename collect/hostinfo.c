@@ -238,13 +238,7 @@ static void manifest_options(struct strbuf *sb, const struct collect_options *o)
 		strbuf_addf(sb, "%s%d", i ? "," : "", (int)o->pids[i]);
 	strbuf_addch(sb, ']');
 	json_key(sb, "comms", 0);
-	strbuf_addch(sb, '[');
-	for (i = 0; i < o->ncomms; i++) {
-		if (i)
-			strbuf_addch(sb, ',');
-		json_cstr(sb, o->comms[i]);
-	}
-	strbuf_addch(sb, ']');
+	json_strs(sb, o->comms, o->ncomms);
 	json_kv_bool(sb, "with_tools", o->with_tools, 0);
 	json_kv_u64(sb, "tools_every", o->tools_every, 0);
 	json_kv_u64(sb, "tool_timeout_ms", o->tool_timeout_ms, 0);
@@ -266,13 +260,7 @@ static void manifest_options(struct strbuf *sb, const struct collect_options *o)
 	json_kv_bool(sb, "redact", o->redact, 0);
 	json_kv_bool(sb, "redact_ips", o->redact_ips, 0);
 	json_key(sb, "attach", 0);
-	strbuf_addch(sb, '[');
-	for (i = 0; i < o->nattach; i++) {
-		if (i)
-			strbuf_addch(sb, ',');
-		json_cstr(sb, o->attach[i]);
-	}
-	strbuf_addch(sb, ']');
+	json_strs(sb, o->attach, o->nattach);
 	strbuf_addch(sb, '}');
 }
 

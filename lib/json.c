@@ -114,3 +114,16 @@ void json_kv_bool(struct strbuf *sb, const char *key, int val, int first)
 	json_key(sb, key, first);
 	strbuf_addstr(sb, val ? "true" : "false");
 }
+
+void json_strs(struct strbuf *sb, char *const *strs, size_t n)
+{
+	size_t i;
+
+	strbuf_addch(sb, '[');
+	for (i = 0; i < n; i++) {
+		if (i)
+			strbuf_addch(sb, ',');
+		json_cstr(sb, strs[i]);
+	}
+	strbuf_addch(sb, ']');
+}

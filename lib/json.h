@@ -22,5 +22,7 @@ void json_kv_u64(struct strbuf *sb, const char *key, uint64_t val, int first);
 void json_kv_i64(struct strbuf *sb, const char *key, int64_t val, int first);
 void json_kv_double(struct strbuf *sb, const char *key, double val, int first);
 void json_kv_bool(struct strbuf *sb, const char *key, int val, int first);
+/* ["s0","s1",...]: n strings (a NULL one as null). */
+void json_strs(struct strbuf *sb, char *const *strs, size_t n);
 
 #endif

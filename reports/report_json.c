@@ -61,8 +61,6 @@ static void list_array(struct strbuf *sb, const char *list)
 
 static void finding_json(struct strbuf *sb, const struct finding *f)
 {
-	size_t i;
-
 	json_kv_str(sb, "rule", f->rule, 1);
 	json_kv_str(sb, "title", f->title, 0);
 	kv_opt_i64(sb, "pid", f->pid, 0);
@@ -81,13 +79,7 @@ static void finding_json(struct strbuf *sb, const struct finding *f)
 	json_key(sb, "figures", 0);
 	strbuf_addstr(sb, f->figures ? f->figures : "{}");   /* validated JSON (rule_run.c) */
 	json_key(sb, "evidence", 0);
-	strbuf_addch(sb, '[');
-	for (i = 0; i < f->nevidence; i++) {
-		if (i)
-			strbuf_addch(sb, ',');
-		json_cstr(sb, f->evidence[i]);
-	}
-	strbuf_addch(sb, ']');
+	json_strs(sb, f->evidence, f->nevidence);
 	json_kv_str(sb, "sql", f->sql, 0);
 	json_kv_str(sb, "remedy", f->remedy, 0);
 	json_kv_bool(sb, "in_verdict", f->in_verdict, 0);

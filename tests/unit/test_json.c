@@ -365,6 +365,7 @@ static void test_str_len_bound(void **state)
 
 static void test_object(void **state)
 {
+	char *list[] = { (char *)"x\ty", NULL };
 	struct strbuf sb = STRBUF_INIT;
 
 	(void)state;
@@ -379,15 +380,14 @@ static void test_object(void **state)
 	json_kv_bool(&sb, "yes", 7, 0);
 	json_kv_bool(&sb, "no", 0, 0);
 	json_key(&sb, "list", 0);
-	strbuf_addch(&sb, '[');
-	json_cstr(&sb, "x\ty");
-	strbuf_addch(&sb, ',');
-	json_cstr(&sb, NULL);
-	strbuf_addstr(&sb, "]}");
+	json_strs(&sb, list, 2);
+	json_key(&sb, "empty", 0);
+	json_strs(&sb, NULL, 0);
+	strbuf_addch(&sb, '}');
 	assert_string_equal(sb.buf,
 		"{\"name\":\"a\\\"b\",\"nothing\":null,\"big\":18446744073709551615,"
 		"\"neg\":-9223372036854775808,\"half\":0.500000,\"nan\":null,\"inf\":null,"
-		"\"yes\":true,\"no\":false,\"list\":[\"x\\ty\",null]}");
+		"\"yes\":true,\"no\":false,\"list\":[\"x\\ty\",null],\"empty\":[]}");
 	assert_true(json_valid(sb.buf, sb.len));
 	strbuf_release(&sb);
 }
