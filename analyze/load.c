@@ -20,21 +20,10 @@
 #include "db.h"
 #include "load_pcap.h"
 #include "numparse.h"
+#include "sha256.h"
 #include "strbuf.h"
 
 #define LOOSE_MAX ((size_t)1 << 30)
-
-static void hex(const unsigned char *d, unsigned n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	unsigned i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[d[i] >> 4];
-		out[2 * i + 1] = digits[d[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
 
 int load_sha256_buf(const void *data, size_t len, char *out)
 {
@@ -43,7 +32,7 @@ int load_sha256_buf(const void *data, size_t len, char *out)
 
 	if (!EVP_Digest(data, len, md, &n, EVP_sha256(), NULL))
 		return -1;
-	hex(md, n, out);
+	digest_hex(md, n, out);
 	return 0;
 }
 
@@ -63,7 +52,7 @@ int load_sha256_file(const char *path, char *out)
 	while ((got = read(fd, buf, sizeof(buf))) > 0)
 		EVP_DigestUpdate(ctx, buf, (size_t)got);
 	if (got == 0 && EVP_DigestFinal_ex(ctx, md, &n)) {
-		hex(md, n, out);
+		digest_hex(md, n, out);
 		r = 0;
 	}
 out:

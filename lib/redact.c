@@ -45,24 +45,12 @@ int redact_random_key(unsigned char key[REDACT_KEY_LEN])
 	return got == REDACT_KEY_LEN ? 0 : -1;
 }
 
-static void redact_hex(const unsigned char *d, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[d[i] >> 4];
-		out[2 * i + 1] = digits[d[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 void redact_key_id(const struct redact *r, char out[17])
 {
 	unsigned char d[SHA256_LEN];
 
 	sha256(r->key, sizeof(r->key), d);
-	redact_hex(d, 8, out);
+	digest_hex(d, 8, out);
 }
 
 /* Appends the pseudonym of a secret: "redacted:sha256:" and 8 hex digits. */
@@ -72,7 +60,7 @@ static void redact_put_hash(const struct redact *r, const char *s, size_t len, s
 	char hex[9];
 
 	hmac_sha256(r->key, sizeof(r->key), "secret", 6, s, len, d);
-	redact_hex(d, 4, hex);
+	digest_hex(d, 4, hex);
 	strbuf_addstr(out, REDACT_PREFIX);
 	strbuf_addstr(out, hex);
 }

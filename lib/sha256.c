@@ -95,6 +95,18 @@ void sha256_final(struct sha256 *s, unsigned char out[SHA256_LEN])
 	}
 }
 
+void digest_hex(const unsigned char *d, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[d[i] >> 4];
+		out[2 * i + 1] = digits[d[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
 void sha256(const void *data, size_t len, unsigned char out[SHA256_LEN])
 {
 	struct sha256 s;

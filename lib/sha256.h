@@ -21,6 +21,8 @@ struct sha256 {
 void sha256_init(struct sha256 *s);
 void sha256_update(struct sha256 *s, const void *data, size_t len);
 void sha256_final(struct sha256 *s, unsigned char out[SHA256_LEN]);
+/* A digest's n bytes as lowercase hex into out (2n + 1 bytes, NUL-terminated). */
+void digest_hex(const unsigned char *d, size_t n, char *out);
 /* One-shot digest. */
 void sha256(const void *data, size_t len, unsigned char out[SHA256_LEN]);
 /* HMAC-SHA256 of (a, alen) followed by (b, blen) under key (klen bytes). */
