@@ -715,21 +715,11 @@ static int64_t max_opt(int64_t a, int64_t b)
 }
 
 /* One end of a connection: 64 bits standing for (netns, address, port). */
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x;
-}
-
 static uint64_t endpoint_hash(int64_t netns, const char *addr, int64_t port)
 {
 	uint64_t h = hash_bytes(addr, strlen(addr));
 
-	return mix64(mix64(h ^ (uint64_t)netns) ^ (uint64_t)port);
+	return hash_mix64(hash_mix64(h ^ (uint64_t)netns) ^ (uint64_t)port);
 }
 
 /*

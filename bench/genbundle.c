@@ -52,6 +52,7 @@
 #include <time.h>
 
 #include "bundle_writer.h"
+#include "hashmap.h"
 #include "strbuf.h"
 
 #define NETNS 4026531840ULL
@@ -169,22 +170,12 @@ static void b_printf(struct buf *b, const char *fmt, ...)
 
 /* --- deterministic pseudo-randomness --------------------------------------- */
 
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x;
-}
-
 static uint64_t rng_state = 0x5eed5eed12345678ULL;
 
 static uint64_t rng(void)
 {
 	rng_state += 0x9e3779b97f4a7c15ULL;
-	return mix64(rng_state);
+	return hash_mix64(rng_state);
 }
 
 /* --- the scene -------------------------------------------------------------- */
@@ -392,7 +383,7 @@ static void scene_init(struct scene *sc)
 			client_of(p, &c->raddr, &c->rport);
 			c->state = ST_ESTABLISHED; c->uid = p->uid; c->inode = new_inode(sc);
 			c->proc = servers[s]; c->fd = p->next_fd++; c->born = 1;
-			c->keepalive = (uint8_t)(mix64(c->inode) & 1);
+			c->keepalive = (uint8_t)(hash_mix64(c->inode) & 1);
 			own_add(p, k);
 			sc->eligible[sc->nelig++] = k;
 			k++;
@@ -447,7 +438,7 @@ static void scene_step(struct scene *sc, int64_t k)
 			client_of(p, &c->raddr, &c->rport);
 			c->inode = new_inode(sc);
 			c->born = k;
-			c->keepalive = (uint8_t)(mix64(c->inode) & 1);
+			c->keepalive = (uint8_t)(hash_mix64(c->inode) & 1);
 			sc->churned++;
 			sc->tcp_identities++;
 		}
@@ -493,7 +484,7 @@ static uint32_t le_word(uint32_t a)
 /* %pK with pointer hashing: 32 significant bits in a 64-bit field. */
 static void b_ptr(struct buf *b, uint64_t seed)
 {
-	b_hex(b, mix64(seed ^ 0xabcdef) & 0xffffffffu, 16, 1);
+	b_hex(b, hash_mix64(seed ^ 0xabcdef) & 0xffffffffu, 16, 1);
 }
 
 static void tcp_head(struct buf *b, uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
@@ -517,7 +508,7 @@ static void tcp_head(struct buf *b, uint32_t laddr, uint16_t lport, uint32_t rad
 static void tcp_full_row(struct buf *b, unsigned sl, const struct gsock *c, int64_t k, double interval)
 {
 	size_t start = b->len;
-	uint64_t h = mix64(c->inode * 1315423911u + (uint64_t)k);
+	uint64_t h = hash_mix64(c->inode * 1315423911u + (uint64_t)k);
 	uint64_t tx = 0, rx = 0, when = 0;
 	int timer = 0;
 
@@ -565,7 +556,7 @@ static void tcp_tw_row(struct buf *b, unsigned sl, const struct gtw *t, int64_t 
 {
 	size_t start = b->len;
 	int64_t left = (int64_t)(TW_SECONDS * 100) - (int64_t)((double)(k - t->born) * interval * 100.0) -
-		       (int64_t)(mix64((uint64_t)t->rport * 31 + t->raddr) % 400);
+		       (int64_t)(hash_mix64((uint64_t)t->rport * 31 + t->raddr) % 400);
 
 	if (left < 0)
 		left = 0;
@@ -803,7 +794,7 @@ static int64_t counter_value(struct scene *sc, const char *grp, size_t glen, con
 		h = (h ^ (unsigned char)grp[i]) * 1099511628211ULL;
 	for (i = 0; i < nlen; i++)
 		h = (h ^ (unsigned char)name[i]) * 1099511628211ULL;
-	h = mix64(h ^ sc->ctr_seed);
+	h = hash_mix64(h ^ sc->ctr_seed);
 #define IS(g, n) (glen == strlen(g) && !memcmp(grp, g, glen) && nlen == strlen(n) && !memcmp(name, n, nlen))
 	if (IS("Tcp:", "RtoAlgorithm")) return 1;
 	if (IS("Tcp:", "RtoMin")) return 200;
@@ -1136,12 +1127,12 @@ int main(int argc, char **argv)
 		snprintf(sc.boot_id, sizeof(sc.boot_id), "0b5c9e7e-3f1a-4d2b-9a61-5be2f0c4d7a8");
 	} else {
 		/* a stable boot id per host name */
-		uint64_t h = mix64(0x9e3779b97f4a7c15ULL), h2;
+		uint64_t h = hash_mix64(0x9e3779b97f4a7c15ULL), h2;
 		const char *c;
 
 		for (c = sc.host; *c; c++)
-			h = mix64(h ^ (unsigned char)*c);
-		h2 = mix64(h);
+			h = hash_mix64(h ^ (unsigned char)*c);
+		h2 = hash_mix64(h);
 		snprintf(sc.boot_id, sizeof(sc.boot_id), "%08llx-%04llx-4%03llx-a%03llx-%012llx",
 			 (unsigned long long)(h >> 32), (unsigned long long)(h >> 16 & 0xffff),
 			 (unsigned long long)(h & 0xfff), (unsigned long long)(h2 >> 52),
@@ -1170,7 +1161,7 @@ int main(int argc, char **argv)
 
 	for (k = 1; k <= sc.snapshots; k++) {
 		int64_t start_ns = sc.wall0_ns + (int64_t)((double)(k - 1) * sc.interval * 1e9) +
-				   (int64_t)(mix64((uint64_t)k) % 900000);
+				   (int64_t)(hash_mix64((uint64_t)k) % 900000);
 		int64_t mtime = start_ns / 1000000000, dur_ns, mono = start_ns - sc.boot_wall_ns;
 		uint64_t tw_now = 0, fds = 0;
 		size_t i;

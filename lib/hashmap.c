@@ -10,6 +10,16 @@
 #define SLOT_FULL 1
 #define SLOT_TOMB 2
 
+uint64_t hash_mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
 uint64_t hash_bytes(const void *data, size_t len)
 {
 	/* FNV-1a with a final avalanche (splitmix64) so that keys differing
@@ -22,12 +32,7 @@ uint64_t hash_bytes(const void *data, size_t len)
 		h ^= p[i];
 		h *= 1099511628211ULL;
 	}
-	h ^= h >> 30;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	h ^= h >> 27;
-	h *= 0x94d049bb133111ebULL;
-	h ^= h >> 31;
-	return h;
+	return hash_mix64(h);
 }
 
 /*
@@ -54,12 +59,7 @@ uint64_t hash_words(const void *key, size_t len)
 		h = (h ^ w) * 0x94d049bb133111ebULL;
 		h ^= h >> 32;
 	}
-	h ^= h >> 30;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	h ^= h >> 27;
-	h *= 0x94d049bb133111ebULL;
-	h ^= h >> 31;
-	return h;
+	return hash_mix64(h);
 }
 
 static uint32_t map_hash(const void *key, size_t len)

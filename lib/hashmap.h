@@ -37,6 +37,8 @@ void hashmap_clear(struct hashmap *m);
  * safe to delete the entry just returned. */
 void *hashmap_next(struct hashmap *m, size_t *pos, const void **key, size_t *klen);
 
+/* splitmix64's finalizer: each bit of x moves about half of the result's. */
+uint64_t hash_mix64(uint64_t x);
 /* FNV-1a: stable, stored in databases (stack hashes); a byte at a time. */
 uint64_t hash_bytes(const void *data, size_t len);
 /* Faster, 8 bytes at a time; for in-memory tables only (may change). */
