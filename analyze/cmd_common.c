@@ -1,11 +1,9 @@
 /* Helpers every command uses: usage errors, opening databases, CSV. */
 #include "cmd.h"
 
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "load.h"
 
@@ -45,14 +43,8 @@ int cmd_open_db(struct sm_ctx *ctx, const char *path, enum db_mode mode, sqlite3
 int cmd_is_database(const char *path)
 {
 	char head[16];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
 
-	if (fd < 0)
-		return 0;
-	n = read(fd, head, sizeof(head));
-	close(fd);
-	return n == 16 && !memcmp(head, "SQLite format 3", 16);
+	return load_file_head(path, head, sizeof(head)) == 16 && !memcmp(head, "SQLite format 3", 16);
 }
 
 int cmd_load_into_memory(struct sm_ctx *ctx, int ninputs, char **inputs, sqlite3 **db)

@@ -302,17 +302,24 @@ static int load_dir(struct load *ld, const char *path)
 }
 
 /* Does the file start with a pcap or pcapng magic number? */
+ssize_t load_file_head(const char *path, void *buf, size_t n)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t got;
+
+	if (fd < 0)
+		return -1;
+	got = read(fd, buf, n);
+	close(fd);
+	return got;
+}
+
 static int load_is_pcap_file(const char *path)
 {
 	unsigned char head[4];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
 
-	if (fd < 0)
-		return 0;
-	n = read(fd, head, sizeof(head));
-	close(fd);
-	return n == (ssize_t)sizeof(head) && detect_pcap_magic(head, sizeof(head));
+	return load_file_head(path, head, sizeof(head)) == (ssize_t)sizeof(head) &&
+	       detect_pcap_magic(head, sizeof(head));
 }
 
 int load_input(struct load *ld, const char *path)

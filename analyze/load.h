@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "detect.h"
 #include "ingest.h"
@@ -57,6 +58,8 @@ int load_dump(struct load *ld, const char *path, enum sm_format f, const char *d
 struct stat;
 int load_files_known(struct load *ld, const char *path, const struct stat *st);
 int load_files_done(struct load *ld, const char *path, const struct stat *st, int r);
+/* The first n bytes of the file at path (fewer at its end): how many, or -1. */
+ssize_t load_file_head(const char *path, void *buf, size_t n);
 
 /* Hex SHA-256 of a buffer or a file; 0 or -1. out must hold 65 bytes. */
 int load_sha256_buf(const void *data, size_t len, char *out);
