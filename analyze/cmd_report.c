@@ -40,7 +40,7 @@ static int read_inputs(sqlite3 *db, struct report *rep, char **err)
 
 	if (db_prepare(db, "SELECT path, kind, host, snapshots, coalesce(started_ns, (SELECT min(wall_ns) FROM snapshots"
 			   " n WHERE n.source_id = s.id)), coalesce(ended_ns, (SELECT max(coalesce(ended_ns, wall_ns))"
-			   " FROM snapshots n WHERE n.source_id = s.id)), complete FROM sources s ORDER BY id", &st, err) < 0)
+			   " FROM snapshots n WHERE n.source_id = s.id)), complete, sha256 FROM sources s ORDER BY id", &st, err) < 0)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct report_input *in;
@@ -54,6 +54,7 @@ static int read_inputs(sqlite3 *db, struct report *rep, char **err)
 		in->started_ns = sqlite3_column_type(st, 4) == SQLITE_NULL ? REPORT_NONE : sqlite3_column_int64(st, 4);
 		in->ended_ns = sqlite3_column_type(st, 5) == SQLITE_NULL ? REPORT_NONE : sqlite3_column_int64(st, 5);
 		in->complete = sqlite3_column_int(st, 6);
+		in->sha256 = dup_text(st, 7);
 		if (!in->path)
 			in->path = xstrdup("");
 		if (!in->kind)

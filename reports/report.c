@@ -81,6 +81,7 @@ void report_free(struct report *r)
 		free(r->inputs[i].path);
 		free(r->inputs[i].kind);
 		free(r->inputs[i].host);
+		free(r->inputs[i].sha256);
 	}
 	free(r->inputs);
 	for (i = 0; i < r->nhosts; i++)

@@ -70,6 +70,7 @@ struct report_input {
 	char *path;
 	char *kind;               /* bundle, lsof, ss, database, ... */
 	char *host;
+	char *sha256;             /* of the file as loaded (hex) */
 	int64_t snapshots;
 	int64_t started_ns, ended_ns;
 	int complete;

@@ -141,6 +141,7 @@ static void inputs_json(struct strbuf *sb, const struct report *r)
 		kv_time(sb, "start", in->started_ns);
 		kv_time(sb, "end", in->ended_ns);
 		json_kv_bool(sb, "complete", in->complete, 0);
+		json_kv_str(sb, "sha256", in->sha256, 0);
 		strbuf_addch(sb, '}');
 	}
 	strbuf_addch(sb, ']');

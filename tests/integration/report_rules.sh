@@ -94,6 +94,8 @@ B1="$T/one.tar.zst"
 jq -e . "$T/report.json" >/dev/null || fail "report is not JSON"
 [ "$(jq '.format_version' "$T/report.json")" = 1 ] || fail "format_version"
 [ "$(jq '.skipped_rules | length' "$T/report.json")" = 0 ] || fail "rules skipped: $(jq -c .skipped_rules "$T/report.json")"
+sum=$(sha256sum "$B" | cut -d' ' -f1)
+[ "$(jq -r '.inputs[0].sha256' "$T/report.json")" = "$sum" ] || fail "inputs[0].sha256 is not the bundle's: $(jq -c '.inputs' "$T/report.json")"
 
 # has RULE PID: a finding of RULE blaming PID; echoes it
 has() { jq -e -c --arg r "$1" --argjson p "$2" '[.findings[] | select(.rule == $r and .pid == $p)] | first // empty' "$T/report.json"; }
@@ -145,6 +147,7 @@ printf -- '-- rule: lab_count\n-- title: processes\nSELECT '\''info'\'' AS sever
 a=$(jq -c '[.findings[] | select(.rule != "lab_count") | [.rule, .pid]] | sort' "$T/db.json")
 b=$(jq -c '[.findings[] | [.rule, .pid]] | sort' "$T/b.json")
 [ "$a" = "$b" ] || fail "DB and bundle differ: $a vs $b"
+[ "$(jq -r '.inputs[0].sha256' "$T/db.json")" = "$sum" ] || fail "report DB: inputs[0].sha256 is not the bundle's"
 jq -e '[.findings[] | select(.rule == "lab_count")] | length == 1' "$T/db.json" >/dev/null || fail "--rules rule missing"
 note "report DB = report BUNDLE; --rules adds a rule"
 
