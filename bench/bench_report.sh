@@ -11,6 +11,8 @@
 #   report BUNDLE      load into memory + rules + verdict + JSON (the target;
 #                      the load decompresses on a second thread: wall and
 #                      CPU time both count)
+#   info BUNDLE        the load into memory alone (the same load as report's,
+#                      then a summary: where the rest of report's time is not)
 #   report DB          rules + verdict + JSON on the loaded database (the
 #                      rules' own cost)
 # and the report is checked: close_wait_leak on the gateway (pid 2210), no
@@ -51,15 +53,19 @@ echo "bundle: $SNAPS snapshots 5 s apart, $STEADY steady connections, $(wc -c <"
 "$ANALYZE" load -q -o "$db" "$bundle" || { echo "bench_report: load failed" >&2; exit 1; }
 
 full=$("$BIN/cputime" -r "$RUNS" -o "$tmp/full.json" -- "$ANALYZE" report "$bundle" --format json)
+load=$("$BIN/cputime" -r "$RUNS" -o /dev/null -- "$ANALYZE" info "$bundle")
 rules=$("$BIN/cputime" -r "$RUNS" -o "$tmp/db.json" -- "$ANALYZE" report "$db" --format json)
 # shellcheck disable=SC2086
 set -- $full
 f_wall=$1 f_cpu=$2 f_st=$5
 # shellcheck disable=SC2086
+set -- $load
+l_wall=$1 l_cpu=$2 l_st=$5
+# shellcheck disable=SC2086
 set -- $rules
 r_wall=$1 r_cpu=$2 r_st=$5
-if [ "$f_st" != 0 ] || [ "$r_st" != 0 ]; then
-	echo "bench_report: report exit $f_st (bundle), $r_st (db)" >&2
+if [ "$f_st" != 0 ] || [ "$l_st" != 0 ] || [ "$r_st" != 0 ]; then
+	echo "bench_report: exit $f_st (report bundle), $l_st (info bundle), $r_st (report db)" >&2
 	exit 1
 fi
 for j in "$tmp/full.json" "$tmp/db.json"; do
@@ -70,6 +76,7 @@ done
 
 printf '%-34s %8s %8s\n' "" wall_s cpu_s
 printf '%-34s %8s %8s\n' "report BUNDLE (load + rules)" "$f_wall" "$f_cpu"
+printf '%-34s %8s %8s\n' "info BUNDLE (load only)" "$l_wall" "$l_cpu"
 printf '%-34s %8s %8s\n' "report DB (rules only)" "$r_wall" "$r_cpu"
 # The load reads on two threads (decompression and untar on one), so the
 # wall time is what the user waits and the CPU time what the host pays:
