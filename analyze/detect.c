@@ -192,6 +192,9 @@ enum sm_format detect_format(const char *buf, size_t len, const char *name)
 		if ((starts(line, n, "State") || starts(line, n, "Netid")) && has(line, n, "Recv-Q") &&
 		    has(line, n, "Send-Q"))
 			return FMT_SS;
+		/* ss filtered by state (ss -tan state close-wait): no State column */
+		if (starts(line, n, "Recv-Q") && has(line, n, "Send-Q") && has(line, n, "Local Address"))
+			return FMT_SS;
 		if (starts(line, n, "Active Internet connections") || starts(line, n, "Active UNIX domain") ||
 		    starts(line, n, "Active Connections") ||
 		    (starts(line, n, "Proto") && has(line, n, "Local Address") && has(line, n, "Foreign Address")))

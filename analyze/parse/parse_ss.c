@@ -29,6 +29,12 @@
  *           "5.200ms" (= 5.2 s), "200ms" or "" (0).
  *   -i      a continuation line starting with a tab.
  *
+ * With a state filter (`ss -tan state close-wait`) ss prints no State
+ * column at all ("Recv-Q Send-Q Local Address:Port ...", or "Netid Recv-Q
+ * ..." when several kinds are listed): the state is only in the command
+ * line, which the file does not hold. The caller may know it
+ * (parse_ss_filtered); otherwise the rows' state is unknown.
+ *
  * Version quirks:
  *   - iproute2 < 4.x printed IPv6 without brackets ("::1:35048",
  *     ":::22"), so the port is always after the last ':'.
@@ -57,24 +63,25 @@
 #define SS_COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 struct ss_state {
-	const char *name;
+	const char *name;         /* as ss prints it */
 	const char *inet;
 	const char *unix_state;
+	const char *filter;       /* as `ss state FILTER` names it, or NULL */
 };
 
 static const struct ss_state ss_states[] = {
-	{ "ESTAB", "ESTABLISHED", "CONNECTED" },
-	{ "SYN-SENT", "SYN_SENT", "CONNECTING" },
-	{ "SYN-RECV", "SYN_RECV", NULL },
-	{ "FIN-WAIT-1", "FIN_WAIT1", NULL },
-	{ "FIN-WAIT-2", "FIN_WAIT2", NULL },
-	{ "TIME-WAIT", "TIME_WAIT", NULL },
-	{ "UNCONN", "CLOSE", "UNCONNECTED" },
-	{ "CLOSE-WAIT", "CLOSE_WAIT", NULL },
-	{ "LAST-ACK", "LAST_ACK", NULL },
-	{ "LISTEN", "LISTEN", "LISTEN" },
-	{ "CLOSING", "CLOSING", NULL },
-	{ "UNKNOWN", NULL, NULL },
+	{ "ESTAB", "ESTABLISHED", "CONNECTED", "established" },
+	{ "SYN-SENT", "SYN_SENT", "CONNECTING", "syn-sent" },
+	{ "SYN-RECV", "SYN_RECV", NULL, "syn-recv" },
+	{ "FIN-WAIT-1", "FIN_WAIT1", NULL, "fin-wait-1" },
+	{ "FIN-WAIT-2", "FIN_WAIT2", NULL, "fin-wait-2" },
+	{ "TIME-WAIT", "TIME_WAIT", NULL, "time-wait" },
+	{ "UNCONN", "CLOSE", "UNCONNECTED", "closed" },
+	{ "CLOSE-WAIT", "CLOSE_WAIT", NULL, "close-wait" },
+	{ "LAST-ACK", "LAST_ACK", NULL, "last-ack" },
+	{ "LISTEN", "LISTEN", "LISTEN", "listening" },
+	{ "CLOSING", "CLOSING", NULL, "closing" },
+	{ "UNKNOWN", NULL, NULL, NULL },
 };
 
 enum ss_kind { SS_INET, SS_UNIX, SS_VSOCK, SS_OTHER };
@@ -121,6 +128,10 @@ struct ss_parser {
 	int stop;              /* what a callback returned to stop us */
 	int recognised;        /* saw a header or a socket line */
 	int saw_text;
+	int no_state;          /* the header has no State column (ss ... state X) */
+	int saw_no_state;      /* one header had none */
+	const struct ss_state *implied;   /* then every socket's, or NULL: unknown */
+	int warned_state;
 };
 
 /* An address column split into host and port. */
@@ -572,35 +583,69 @@ static int ss_netid_plausible(const char *s, size_t n)
 	return 1;
 }
 
-/* Netid, State, Recv-Q, Send-Q; returns the index of the local address. */
+/* Is s the proto a known Netid stands for ("unix" for u_str, "tcp6")? */
+static int ss_is_proto_name(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < SS_COUNT(ss_netids); i++)
+		if (ss_eq(s, n, ss_netids[i].v4) || ss_eq(s, n, ss_netids[i].v6))
+			return 1;
+	return 0;
+}
+
+/* The Netid column (the first field); -1 when it cannot be one. */
+static int ss_netid_col(struct ss_parser *p, const struct ss_fields *fs, struct ss_sock *k)
+{
+	k->nid = ss_netid_find(fs->f[0], fs->fl[0]);
+	/* An unknown Netid is kept as the proto: only if it could be one (a
+	 * NUL there made proto "", found by fuzz_ss), and not a proto whose
+	 * rows mean something else ("unix 0 0 0" made a unix row with an
+	 * address, found by fuzz_ss). */
+	if (!k->nid && (!ss_netid_plausible(fs->f[0], fs->fl[0]) || ss_is_proto_name(fs->f[0], fs->fl[0])))
+		return -1;
+	if (!k->nid) {
+		k->other.kind = SS_OTHER;
+		k->other.v4 = k->other.v6 = ss_dup(p, fs->f[0], fs->fl[0]);
+		k->nid = &k->other;
+	}
+	return 0;
+}
+
+/*
+ * Netid, State, Recv-Q, Send-Q (no State under a header without one: the
+ * state the caller implied, or none); returns the index of the local
+ * address.
+ */
 static int ss_head_cols(struct ss_parser *p, const struct ss_fields *fs, struct ss_sock *k)
 {
-	size_t i = ss_state_find(fs->f[0], fs->fl[0]) ? 0 : 1;
-	const struct ss_state *st = ss_state_find(fs->f[i], fs->fl[i]);
+	const struct ss_state *st;
+	size_t i, q;
 
-	k->nid = &ss_default_netid;
-	if (i) {
-		k->nid = ss_netid_find(fs->f[0], fs->fl[0]);
-		/* An unknown Netid is kept as the proto: only if it could be
-		 * one (a NUL there made proto "", found by fuzz_ss). */
-		if (!k->nid && !ss_netid_plausible(fs->f[0], fs->fl[0]))
+	if (p->no_state) {
+		i = num_is_digits(fs->f[0], fs->fl[0]) ? 0 : 1;   /* Recv-Q first: no Netid */
+		st = p->implied;
+		q = i;
+	} else {
+		i = ss_state_find(fs->f[0], fs->fl[0]) ? 0 : 1;
+		st = ss_state_find(fs->f[i], fs->fl[i]);
+		if (!st)
 			return -1;
-		if (!k->nid) {
-			k->other.kind = SS_OTHER;
-			k->other.v4 = k->other.v6 = ss_dup(p, fs->f[0], fs->fl[0]);
-			k->nid = &k->other;
-		}
+		q = i + 1;
 	}
-	if (!st || fs->nf < i + 5 || num_dec_count(fs->f[i + 1], fs->fl[i + 1], &k->row.rx_queue) < 0 ||
-	    num_dec_count(fs->f[i + 2], fs->fl[i + 2], &k->row.tx_queue) < 0)
+	k->nid = &ss_default_netid;
+	if (i && ss_netid_col(p, fs, k) < 0)
 		return -1;
-	k->row.state = k->nid->kind == SS_UNIX ? st->unix_state : st->inet;
+	if (fs->nf < q + 4 || num_dec_count(fs->f[q], fs->fl[q], &k->row.rx_queue) < 0 ||
+	    num_dec_count(fs->f[q + 1], fs->fl[q + 1], &k->row.tx_queue) < 0)
+		return -1;
+	k->row.state = !st ? NULL : k->nid->kind == SS_UNIX ? st->unix_state : st->inet;
 	k->row.proto = k->nid->v4;
-	if (!strcmp(st->name, "LISTEN")) {
+	if (st && !strcmp(st->name, "LISTEN")) {
 		k->row.listen_backlog = k->row.tx_queue;
 		k->row.tx_queue = SM_NONE;
 	}
-	return (int)i + 3;
+	return (int)q + 2;
 }
 
 static void ss_socket_line(struct ss_parser *p, const char *s, size_t n, uint64_t lineno)
@@ -623,6 +668,10 @@ static void ss_socket_line(struct ss_parser *p, const char *s, size_t n, uint64_
 	if (i < 0) {
 		ss_warn(p->sink, lineno, "ss: bad Recv-Q/Send-Q or too few columns, line skipped");
 		return;
+	}
+	if (p->no_state && !p->implied && !p->warned_state) {
+		p->warned_state = 1;
+		ss_warn(p->sink, lineno, "ss: no State column (a listing filtered by state): the sockets' state is unknown");
 	}
 	if (k.nid->kind == SS_UNIX)
 		rest = ss_unix_cols(p, &fs, (size_t)i, &k);
@@ -659,30 +708,38 @@ static void ss_flush(struct ss_parser *p)
 		ss_socket_line(p, p->pend, p->pend_len, p->pend_lineno);
 }
 
-/* STATE RECVQ ... or NETID STATE RECVQ ... */
-static int ss_is_socket(const char *s, size_t n)
+/* STATE RECVQ ... or NETID STATE RECVQ ...; without a State column RECVQ
+ * SENDQ ... or NETID RECVQ SENDQ ... */
+static int ss_is_socket(const struct ss_parser *p, const char *s, size_t n)
 {
 	const char *f[3];
 	size_t fl[3], nf = fields_split(s, n, f, fl, 3);
 
+	if (p->no_state)
+		return (nf >= 2 && num_is_digits(f[0], fl[0]) && num_is_digits(f[1], fl[1])) ||
+		       (nf >= 3 && ss_netid_plausible(f[0], fl[0]) && num_is_digits(f[1], fl[1]) &&
+			num_is_digits(f[2], fl[2]));
 	if (nf >= 2 && ss_state_find(f[0], fl[0]) && num_is_digits(f[1], fl[1]))
 		return 1;
 	return nf >= 3 && ss_state_find(f[1], fl[1]) && num_is_digits(f[2], fl[2]);
 }
 
-static int ss_is_header(const char *s, size_t n)
+/* A header line: 1 with a State column, 2 without (ss ... state FILTER), else 0. */
+static int ss_header(const char *s, size_t n)
 {
-	const char *f[1];
-	size_t fl[1];
+	const char *f[2];
+	size_t fl[2], nf = fields_split(s, n, f, fl, 2);
 
-	if (!fields_split(s, n, f, fl, 1))
-		return 0;
-	return ss_eq(f[0], fl[0], "Netid") || ss_eq(f[0], fl[0], "State");
+	if (nf && ss_eq(f[0], fl[0], "State"))
+		return 1;
+	if (nf && ss_eq(f[0], fl[0], "Netid"))
+		return nf > 1 && ss_eq(f[1], fl[1], "Recv-Q") ? 2 : 1;
+	return nf > 1 && ss_eq(f[0], fl[0], "Recv-Q") && ss_eq(f[1], fl[1], "Send-Q") ? 2 : 0;
 }
 
 static void ss_line(struct ss_parser *p, const char *s, size_t n, uint64_t lineno)
 {
-	int indented = n && ss_is_blank(s[0]);
+	int indented = n && ss_is_blank(s[0]), hdr;
 
 	n = ss_rtrim(s, n);
 	if (!n) {
@@ -696,11 +753,16 @@ static void ss_line(struct ss_parser *p, const char *s, size_t n, uint64_t linen
 		ss_warn(p->sink, lineno, "ss: line longer than 64 KiB skipped");
 		return;
 	}
-	if (ss_is_header(s, n) || ss_is_socket(s, n)) {
+	if ((hdr = ss_header(s, n)) != 0) {
 		ss_flush(p);
 		p->recognised = 1;
-		if (ss_is_header(s, n))
-			return;
+		p->no_state = hdr == 2;
+		p->saw_no_state |= p->no_state;
+		return;
+	}
+	if (ss_is_socket(p, s, n)) {
+		ss_flush(p);
+		p->recognised = 1;
 		memcpy(p->pend, s, n);
 		p->pend_len = n;
 		p->pend_lineno = lineno;
@@ -722,15 +784,93 @@ static void ss_line(struct ss_parser *p, const char *s, size_t n, uint64_t linen
 	ss_warn(p->sink, lineno, "ss: unrecognised line skipped");
 }
 
-int parse_ss(const char *buf, size_t len, const struct sm_sink *sink)
+/* A state as `ss state` names it or as ss prints it, in any case, with '-',
+ * '_' or neither: "close-wait", "CLOSE_WAIT", "closewait", "ESTAB". */
+static const struct ss_state *ss_state_named(const char *s, size_t n)
+{
+	char want[24], name[24];
+	size_t i, w = 0;
+
+	for (i = 0; i < n; i++) {
+		char c = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i];
+
+		if (c == '-' || c == '_')
+			continue;
+		if (w + 1 >= sizeof(want))
+			return NULL;
+		want[w++] = c;
+	}
+	want[w] = '\0';
+	for (i = 0; i < SS_COUNT(ss_states); i++) {
+		const char *forms[2] = { ss_states[i].name, ss_states[i].filter };
+		size_t j;
+
+		for (j = 0; j < 2; j++) {
+			const char *f = forms[j];
+			size_t k = 0;
+
+			if (!f)
+				continue;
+			for (; *f && k + 1 < sizeof(name); f++)
+				if (*f != '-')
+					name[k++] = *f >= 'A' && *f <= 'Z' ? (char)(*f - 'A' + 'a') : *f;
+			name[k] = '\0';
+			if (ss_states[i].filter && !strcmp(want, name))
+				return &ss_states[i];
+		}
+	}
+	return NULL;
+}
+
+const char *parse_ss_state(const char *name)
+{
+	const struct ss_state *st = ss_state_named(name, strlen(name));
+
+	return st ? st->filter : NULL;
+}
+
+static int ss_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+const char *parse_ss_state_in_name(const char *name)
+{
+	const struct ss_state *found = NULL;
+	size_t a, b, n = strlen(name);
+
+	/* Every span between separators ('-', '_', '.', '/', ...) of up to 16
+	 * bytes: "ss-close_wait.txt" holds "close_wait". UNCONN ("closed")
+	 * and CLOSING are too common as words to be read in a name. */
+	for (a = 0; a < n; a++) {
+		if (!ss_alnum(name[a]) || (a && ss_alnum(name[a - 1])))
+			continue;
+		for (b = a + 1; b <= n && b - a <= 16; b++) {
+			const struct ss_state *st;
+
+			if (b < n && ss_alnum(name[b]))
+				continue;
+			st = ss_state_named(name + a, b - a);
+			if (!st || !strcmp(st->name, "UNCONN") || !strcmp(st->name, "CLOSING"))
+				continue;
+			if (found && found != st)
+				return NULL;   /* two states named: neither is sure */
+			found = st;
+		}
+	}
+	return found ? found->filter : NULL;
+}
+
+int parse_ss_filtered(const char *buf, size_t len, const struct sm_sink *sink, const char *implied_state,
+		      int *stateless)
 {
 	struct ss_parser p;
 	struct line_iter it;
 	const char *line;
 	size_t n;
-
 	memset(&p, 0, sizeof(p));
 	p.sink = sink;
+	p.implied = implied_state ? ss_state_named(implied_state, strlen(implied_state)) : NULL;
 	p.pend = xmalloc(SS_LINE_MAX);
 	p.arena.buf = xmalloc(SS_ARENA_MAX);
 	p.arena.cap = SS_ARENA_MAX;
@@ -740,9 +880,16 @@ int parse_ss(const char *buf, size_t len, const struct sm_sink *sink)
 	ss_flush(&p);
 	free(p.pend);
 	free(p.arena.buf);
+	if (stateless)
+		*stateless = p.saw_no_state;
 	if (p.stop)
 		return p.stop;
 	return p.saw_text && !p.recognised ? -1 : 0;
+}
+
+int parse_ss(const char *buf, size_t len, const struct sm_sink *sink)
+{
+	return parse_ss_filtered(buf, len, sink, NULL, NULL);
 }
 
 /* ---- ss -s ----------------------------------------------------------- */

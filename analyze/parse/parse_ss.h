@@ -7,6 +7,10 @@
  * inode, different pid/fd). Continuation lines (ss -i details, a Process
  * column wrapped by a terminal) are folded into the socket above them.
  *
+ * A listing filtered by state (`ss -tan state close-wait`) has no State
+ * column ("Recv-Q Send-Q Local Address:Port ..."): its rows take the state
+ * parse_ss_filtered() is told, or none.
+ *
  * Field conventions beyond rows.h:
  *   - proto "tcp" when the listing has no Netid column (ss -t);
  *   - LISTEN rows: Send-Q is the accept backlog, so it goes to
@@ -39,6 +43,21 @@
 #include "rows.h"
 
 int parse_ss(const char *buf, size_t len, const struct sm_sink *sink);
+/*
+ * The same, for a listing that may have been filtered by state (`ss -tan
+ * state close-wait`): such a listing has no State column, so implied_state
+ * (see parse_ss_state) is each of its sockets' state; NULL leaves it
+ * unknown, which is warned once. *stateless (if not NULL): whether the
+ * input had a header without a State column.
+ */
+int parse_ss_filtered(const char *buf, size_t len, const struct sm_sink *sink, const char *implied_state,
+		      int *stateless);
+/* The state filter a name stands for ("close-wait", "CLOSE_WAIT", "closewait",
+ * "ESTAB" ...) as `ss state` spells it, or NULL: not a single state. */
+const char *parse_ss_state(const char *name);
+/* The one state a file name spells between separators ("ss_close_wait.txt":
+ * "close-wait"), or NULL: none, or more than one. */
+const char *parse_ss_state_in_name(const char *name);
 int parse_ss_summary(const char *buf, size_t len, const struct sm_sink *sink);
 
 #endif

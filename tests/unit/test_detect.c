@@ -259,6 +259,11 @@ static void test_crafted_headers(void **state)
 	assert_fmt("State     Recv-Q Send-Q Local Address:Port  Peer Address:Port Process\n"
 		   "LISTEN    0      128          0.0.0.0:2024       0.0.0.0:*\n", "f", FMT_SS);
 	assert_fmt("Netid State  Recv-Q Send-Q Local Address:Port Peer Address:Port\n", "f", FMT_SS);
+	/* ss -tan state close-wait: no State column */
+	assert_fmt("Recv-Q Send-Q Local Address:Port  Peer Address:Port Process\n"
+		   "1      0          127.0.0.1:53431    127.0.0.1:43800\n", "f", FMT_SS);
+	assert_fmt("Netid Recv-Q Send-Q Local Address:Port Peer Address:Port\n", "f", FMT_SS);
+	assert_fmt("Recv-Q is the receive queue\n", "f", FMT_UNKNOWN);
 	assert_fmt("Active Internet connections (servers and established)\n"
 		   "Proto Recv-Q Send-Q Local Address           Foreign Address         State\n", "f", FMT_NETSTAT);
 	assert_fmt("Active UNIX domain sockets (servers and established)\n", "f", FMT_NETSTAT);

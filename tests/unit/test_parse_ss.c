@@ -608,6 +608,26 @@ static void t_fuzz_nul_netid(void **state)
 	rowrec_free(&c);
 }
 
+/* fuzz_ss: a Netid spelling a proto ("unix") made an SS_OTHER row of proto
+ * unix with an address; such a Netid is no Netid (tests/fuzz/regress/ss). */
+static void t_fuzz_proto_as_netid(void **state)
+{
+	struct rowrec c = ROWREC_LISTING;
+
+	(void)state;
+	assert_int_equal(rowrec_run_str(&c, parse_ss,
+					"Netid Recv-Q Send-Q Local Address:Port Peer Address:Port\n"
+					"unix\t  0         0         0\n"
+					"tcp6 0 0 1.2.3.4:1 5.6.7.8:2\n"
+					"State Recv-Q Send-Q Local Address:Port Peer Address:Port\n"
+					"unix UNCONN 0 0 0 x\n"
+					"mptcp ESTAB 0 0 1.2.3.4:1 5.6.7.8:2\n"), 0);
+	assert_int_equal(c.nrows, 1);
+	assert_string_equal(c.rows[0].proto, "mptcp");
+	assert_int_equal(c.nwarn, 3);
+	rowrec_free(&c);
+}
+
 static void t_stop(void **state)
 {
 	struct rowrec c = ROWREC_LISTING;
@@ -663,6 +683,113 @@ static const struct sm_socket_row *check_ours(const struct rowrec *c, const char
 }
 
 static const char *const ss_paths[] = { "/usr/bin/ss", "/bin/ss", "/usr/sbin/ss", "/sbin/ss", NULL };
+
+/* `ss -tanp state close-wait` as iproute2 6.1 printed it here: no State
+ * column; the second socket has no owner. */
+static const char filtered[] =
+	"Recv-Q Send-Q Local Address:Port  Peer Address:Port Process                               \n"
+	"1      0          127.0.0.1:53431    127.0.0.1:43800 users:((\"python3\",pid=22920,fd=1253))\n"
+	"1      0          127.0.0.1:53431    127.0.0.1:42608 \n";
+
+static int parse_close_wait(const char *buf, size_t len, const struct sm_sink *sink)
+{
+	int stateless = 0, r = parse_ss_filtered(buf, len, sink, "CLOSE_WAIT", &stateless);
+
+	assert_true(stateless);
+	return r;
+}
+
+static int parse_listening(const char *buf, size_t len, const struct sm_sink *sink)
+{
+	return parse_ss_filtered(buf, len, sink, "listen", NULL);
+}
+
+static int parse_established(const char *buf, size_t len, const struct sm_sink *sink)
+{
+	return parse_ss_filtered(buf, len, sink, "established", NULL);
+}
+
+/* A listing filtered by state: the state the caller implies, or none. */
+static void t_filtered_by_state(void **state)
+{
+	struct rowrec c = ROWREC_LISTING;
+	const struct sm_socket_row *r;
+
+	(void)state;
+	assert_int_equal(rowrec_run_str(&c, parse_close_wait, filtered), 0);
+	assert_int_equal(c.nwarn, 0);
+	assert_int_equal(rowrec_count(&c, "tcp", "CLOSE_WAIT"), 2);
+	r = rowrec_row_at(&c, 2, 0);
+	assert_int_equal(r->pid, 22920);
+	assert_int_equal(r->fd, 1253);
+	assert_int_equal(r->rx_queue, 1);
+	assert_int_equal(r->local_port, 53431);
+	assert_int_equal(r->remote_port, 43800);
+	rowrec_free(&c);
+	/* unknown: rows without a state, and one warning */
+	assert_int_equal(rowrec_run_str(&c, parse_ss, filtered), 0);
+	assert_int_equal(c.nrows, 2);
+	assert_null(c.rows[0].state);
+	assert_null(c.rows[1].state);
+	assert_int_equal(c.nwarn, 1);
+	assert_non_null(strstr(c.warn_msg[0], "no State column"));
+	rowrec_free(&c);
+	/* LISTEN: Send-Q is the backlog; a Netid column; a listing with
+	 * states after it reads its own */
+	assert_int_equal(rowrec_run_str(&c, parse_listening,
+					"Recv-Q Send-Q Local Address:Port Peer Address:Port Process\n"
+					"0      128          0.0.0.0:22        0.0.0.0:*\n"
+					"Netid Recv-Q Send-Q Local Address:Port Peer Address:Port\n"
+					"udp   0      0          127.0.0.1:53       0.0.0.0:*\n"
+					"State Recv-Q Send-Q Local Address:Port Peer Address:Port\n"
+					"ESTAB 0      0      10.0.0.1:22       10.0.0.2:5000\n"), 0);
+	assert_int_equal(c.nwarn, 0);
+	assert_int_equal(c.nrows, 3);
+	assert_string_equal(c.rows[0].state, "LISTEN");
+	assert_int_equal(c.rows[0].listen_backlog, 128);
+	assert_true(c.rows[0].tx_queue == SM_NONE);
+	assert_string_equal(c.rows[1].proto, "udp");
+	assert_string_equal(c.rows[1].state, "LISTEN");
+	assert_string_equal(c.rows[2].state, "ESTABLISHED");
+	rowrec_free(&c);
+	/* too few columns, or no numbers where Recv-Q is: warned, skipped */
+	assert_int_equal(rowrec_run_str(&c, parse_established,
+					"Recv-Q Send-Q Local Address:Port Peer Address:Port\n"
+					"0 0 127.0.0.1:1\n"
+					"tcp x 0 127.0.0.1:1 127.0.0.1:2\n"
+					"0 0 127.0.0.1:1 127.0.0.1:2\n"), 0);
+	assert_int_equal(c.nrows, 1);
+	assert_string_equal(c.rows[0].state, "ESTABLISHED");
+	assert_int_equal(c.nwarn, 2);
+	rowrec_free(&c);
+}
+
+/* The names a state goes by, and a state read in a file name. */
+static void t_state_names(void **state)
+{
+	(void)state;
+	assert_string_equal(parse_ss_state("close-wait"), "close-wait");
+	assert_string_equal(parse_ss_state("CLOSE_WAIT"), "close-wait");
+	assert_string_equal(parse_ss_state("CloseWait"), "close-wait");
+	assert_string_equal(parse_ss_state("ESTAB"), "established");
+	assert_string_equal(parse_ss_state("listen"), "listening");
+	assert_string_equal(parse_ss_state("FIN-WAIT-2"), "fin-wait-2");
+	assert_string_equal(parse_ss_state("unconn"), "closed");
+	assert_null(parse_ss_state("connected"));   /* a group, not one state */
+	assert_null(parse_ss_state("UNKNOWN"));
+	assert_null(parse_ss_state(""));
+	assert_null(parse_ss_state("close-wait-and-then-some-more-letters"));
+	assert_string_equal(parse_ss_state_in_name("ss_close_wait.txt"), "close-wait");
+	assert_string_equal(parse_ss_state_in_name("host1-CLOSE-WAIT-2026-11-24.log"), "close-wait");
+	assert_string_equal(parse_ss_state_in_name("timewait.out"), "time-wait");
+	assert_string_equal(parse_ss_state_in_name("fin-wait-2"), "fin-wait-2");
+	assert_string_equal(parse_ss_state_in_name("estab.txt"), "established");
+	assert_null(parse_ss_state_in_name("established-vs-close-wait.txt"));   /* two */
+	assert_null(parse_ss_state_in_name("listener.txt"));   /* a word, not a state */
+	assert_null(parse_ss_state_in_name("closed.txt"));     /* too common a word */
+	assert_null(parse_ss_state_in_name("ss-tanp.txt"));
+	assert_null(parse_ss_state_in_name(""));
+}
 
 static void t_live_ss(void **state)
 {
@@ -728,7 +855,10 @@ int main(void)
 		cmocka_unit_test(t_overflow),
 		cmocka_unit_test(t_stop),
 		cmocka_unit_test(t_fuzz_nul_netid),
+		cmocka_unit_test(t_fuzz_proto_as_netid),
 		cmocka_unit_test(t_summary_brief_example),
+		cmocka_unit_test(t_filtered_by_state),
+		cmocka_unit_test(t_state_names),
 		cmocka_unit_test(t_live_ss),
 	};
 
