@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "load.h"
+#include "parse_ss.h"
 
 int cmd_usage(struct sm_ctx *ctx, const struct sm_cmd *cmd, const char *fmt, ...)
 {
@@ -47,7 +48,7 @@ int cmd_is_database(const char *path)
 	return load_file_head(path, head, sizeof(head)) == 16 && !memcmp(head, "SQLite format 3", 16);
 }
 
-int cmd_load_into_memory(struct sm_ctx *ctx, int ninputs, char **inputs, sqlite3 **db)
+int cmd_load_into_memory(struct sm_ctx *ctx, int ninputs, char **inputs, const char *ss_state, sqlite3 **db)
 {
 	struct load_options lo;
 	struct load ld;
@@ -57,6 +58,7 @@ int cmd_load_into_memory(struct sm_ctx *ctx, int ninputs, char **inputs, sqlite3
 		return -1;
 	memset(&lo, 0, sizeof(lo));
 	lo.quiet = 1;
+	lo.ss_state = ss_state;
 	memset(&ld, 0, sizeof(ld));
 	ld.db = *db;
 	ld.opt = &lo;
@@ -86,4 +88,13 @@ void cmd_csv_field(FILE *out, const char *s)
 		fputc(*s, out);
 	}
 	fputc('"', out);
+}
+
+int cmd_ss_state(struct sm_ctx *ctx, const struct sm_cmd *cmd, const char *name, const char **out)
+{
+	*out = parse_ss_state(name);
+	if (*out)
+		return 0;
+	return cmd_usage(ctx, cmd, "--ss-state: '%s' is not one state (established, syn-sent, syn-recv, fin-wait-1, "
+			 "fin-wait-2, time-wait, closed, close-wait, last-ack, listening, closing)", name);
 }

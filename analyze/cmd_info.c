@@ -121,7 +121,7 @@ static int info_run(struct sm_ctx *ctx, int argc, char **argv)
 	if (cmd_is_database(argv[1])) {
 		if (cmd_open_db(ctx, argv[1], DB_READONLY, &db) < 0)
 			return CMD_FAILED;
-	} else if (cmd_load_into_memory(ctx, 1, argv + 1, &db) < 0) {
+	} else if (cmd_load_into_memory(ctx, 1, argv + 1, NULL, &db) < 0) {
 		r = CMD_FAILED;
 		if (!db || !db_int(db, "SELECT count(*) FROM sources", 0)) {
 			db_close(db);

@@ -24,7 +24,10 @@ static const char load_help[] =
 "                       epoch seconds); default: the file's or member's mtime\n"
 "  -q, --quiet          no per-input messages\n"
 "      --no-memo        parse every line of every snapshot, even those the same\n"
-"                       as last time (slower; the database is the same)\n";
+"                       as last time (slower; the database is the same)\n"
+"      --ss-state NAME  the state an ss listing was filtered by (ss -tan state\n"
+"                       close-wait prints no State column); else read from the\n"
+"                       file name (ss-close_wait.txt), else unknown\n";
 
 static int load_run(struct sm_ctx *ctx, int argc, char **argv)
 {
@@ -34,6 +37,7 @@ static int load_run(struct sm_ctx *ctx, int argc, char **argv)
 		{ "at", required_argument, NULL, 'A' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "no-memo", no_argument, NULL, 'M' },
+		{ "ss-state", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -50,6 +54,10 @@ static int load_run(struct sm_ctx *ctx, int argc, char **argv)
 		case 'o': dbpath = optarg; break;
 		case 'q': lo.quiet = 1; break;
 		case 'M': lo.no_memo = 1; break;
+		case 'S':
+			if (cmd_ss_state(ctx, &cmd_load, optarg, &lo.ss_state) != 0)
+				return CMD_USAGE;
+			break;
 		case 'F':
 			lo.format = format_by_name(optarg);
 			if (lo.format == FMT_UNKNOWN)
@@ -102,6 +110,6 @@ static int load_run(struct sm_ctx *ctx, int argc, char **argv)
 }
 
 const struct sm_cmd cmd_load = {
-	"load", "INPUT... [-o DB] [--format NAME] [--at TIME]",
+	"load", "INPUT... [-o DB] [--format NAME] [--at TIME] [--ss-state NAME]",
 	"load bundles and loose captures into a database", load_run,
 };

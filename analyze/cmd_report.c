@@ -149,7 +149,7 @@ static int write_report(struct sm_ctx *ctx, const struct report *rep, const stru
 	return r;
 }
 
-static int open_inputs(struct sm_ctx *ctx, int n, char **inputs, sqlite3 **db)
+static int open_inputs(struct sm_ctx *ctx, int n, char **inputs, const char *ss_state, sqlite3 **db)
 {
 	int i;
 
@@ -160,7 +160,7 @@ static int open_inputs(struct sm_ctx *ctx, int n, char **inputs, sqlite3 **db)
 			fprintf(ctx->err, "sockmortem report: '%s' is a database: give it alone\n", inputs[i]);
 			return -1;
 		}
-	return cmd_load_into_memory(ctx, n, inputs, db);
+	return cmd_load_into_memory(ctx, n, inputs, ss_state, db);
 }
 
 static int report_help(void)
@@ -176,7 +176,8 @@ static int report_help(void)
 	       "  --format md          Markdown for a ticket: verdict, findings, timeline, gaps\n"
 	       "  --format html        one self-contained HTML page with SVG charts over time\n"
 	       "  -o FILE              write the report to FILE\n"
-	       "  --rules DIR          add or override rules with DIR/*.sql (analyze/rules/README.md)\n",
+	       "  --rules DIR          add or override rules with DIR/*.sql (analyze/rules/README.md)\n"
+	       "  --ss-state NAME      the state an ss listing was filtered by (see load --help)\n",
 	       cmd_report.usage);
 	return CMD_OK;
 }
@@ -187,12 +188,14 @@ static int report_run(struct sm_ctx *ctx, int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "rules", required_argument, NULL, 'r' },
+		{ "ss-state", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct report_opts o = { FORMAT_TEXT, NULL, NULL };
 	struct report rep;
 	sqlite3 *db = NULL;
+	const char *ss_state = NULL;
 	int ch, r = CMD_FAILED;
 
 	optind = 1;
@@ -216,6 +219,10 @@ static int report_run(struct sm_ctx *ctx, int argc, char **argv)
 		case 'r':
 			o.rules_dir = optarg;
 			break;
+		case 'S':
+			if (cmd_ss_state(ctx, &cmd_report, optarg, &ss_state) != 0)
+				return CMD_USAGE;
+			break;
 		case 'h':
 			return report_help();
 		default:
@@ -225,7 +232,7 @@ static int report_run(struct sm_ctx *ctx, int argc, char **argv)
 	if (optind >= argc)
 		return cmd_usage(ctx, &cmd_report, "need at least one input");
 	report_init(&rep);
-	if (open_inputs(ctx, argc - optind, argv + optind, &db) < 0)
+	if (open_inputs(ctx, argc - optind, argv + optind, ss_state, &db) < 0)
 		goto out;
 	if (build_report(ctx, db, &o, &rep) < 0 || write_report(ctx, &rep, &o) < 0)
 		goto out;
@@ -237,6 +244,6 @@ out:
 }
 
 const struct sm_cmd cmd_report = {
-	"report", "INPUT... [--format text|json|md|html] [-o FILE] [--rules DIR]",
+	"report", "INPUT... [--format text|json|md|html] [-o FILE] [--rules DIR] [--ss-state NAME]",
 	"root causes: verdict, findings, evidence, remedies", report_run,
 };

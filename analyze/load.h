@@ -20,6 +20,7 @@ struct load_options {
 	int progress;             /* print progress to stderr */
 	int quiet;
 	int no_memo;              /* bundles: parse every line (row_memo.h) */
+	const char *ss_state;     /* --ss-state: of an ss listing filtered by state, or NULL */
 };
 
 struct load_report {

@@ -16,11 +16,41 @@
 #include "parse_procnet.h"
 #include "parse_ss.h"
 
-static int loose_parse(enum sm_format f, const char *data, size_t len, const struct sm_sink *sink)
+/*
+ * The state of an ss listing filtered by state, which prints no State
+ * column: --ss-state, else one the file name spells; said in a note.
+ */
+static int loose_parse_ss(struct load *ld, const char *path, const char *data, size_t len,
+			  const struct sm_sink *sink)
+{
+	const char *base = strrchr(path, '/'), *state = ld->opt->ss_state;
+	const char *from = "--ss-state";
+	char msg[160];
+	int stateless = 0, r;
+
+	if (!state) {
+		state = parse_ss_state_in_name(base ? base + 1 : path);
+		from = "the file name";
+	}
+	r = parse_ss_filtered(data, len, sink, state, &stateless);
+	if (r == 0 && stateless && state) {
+		snprintf(msg, sizeof(msg), "no State column (ss ... state %s): every socket taken as %s, from %s",
+			 state, state, from);
+		ingest_note(ld->ing, path, SM_NONE, "info", msg);
+	} else if (r == 0 && stateless) {
+		/* even when quiet: without it a report of such a file finds nothing */
+		fprintf(ld->msg, "sockmortem: '%s': an ss listing filtered by state (no State column): "
+			"the sockets' state is unknown; give it with --ss-state NAME\n", path);
+	}
+	return r;
+}
+
+static int loose_parse(struct load *ld, enum sm_format f, const char *path, const char *data, size_t len,
+		       const struct sm_sink *sink)
 {
 	switch (f) {
 	case FMT_LSOF: return parse_lsof(data, len, sink);
-	case FMT_SS: return parse_ss(data, len, sink);
+	case FMT_SS: return loose_parse_ss(ld, path, data, len, sink);
 	case FMT_SS_SUMMARY: return parse_ss_summary(data, len, sink);
 	case FMT_NETSTAT: return parse_netstat(data, len, sink);
 	case FMT_PROC_TCP: return parse_procnet_inet(data, len, "tcp", sink);
@@ -103,11 +133,13 @@ int load_loose(struct load *ld, const char *path, const char *data, size_t len,
 	load_sink_init(&ls, ld, path, SM_NONE);
 	ls.owners_from_sockets = f == FMT_SS || f == FMT_NETSTAT;
 	sink = load_sink_make(&ls);
-	r = loose_parse(f, data, len, &sink);
+	r = loose_parse(ld, f, path, data, len, &sink);
 	load_sink_finish(&ls);
 	if (ls.failed)
 		goto dberr;
-	if (r < 0 || (!ls.rows && len)) {
+	/* Nothing but headers is a capture of nothing (ss state close-wait
+	 * on a host without any); lines all rejected are not a capture. */
+	if (r < 0 || (!ls.rows && ls.warnings)) {
 		fprintf(ld->msg, "sockmortem: '%s': not a valid %s capture (%llu lines rejected)\n", path,
 			format_name(f), (unsigned long long)ls.warnings);
 		load_rollback(ld);
@@ -121,7 +153,7 @@ int load_loose(struct load *ld, const char *path, const char *data, size_t len,
 	ld->rep.snapshots++;
 	if (!ld->opt->quiet)
 		fprintf(ld->msg, "sockmortem: loaded '%s' as %s: %llu rows%s\n", path, format_name(f),
-			(unsigned long long)ls.rows, ls.warnings ? " (some lines skipped: see load_notes)" : "");
+			(unsigned long long)ls.rows, ls.warnings ? " (with warnings: see load_notes)" : "");
 	return 0;
 dberr:
 	fprintf(ld->msg, "sockmortem: '%s': %s\n", path, ingest_error(ld->ing));

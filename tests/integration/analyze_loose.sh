@@ -16,7 +16,10 @@
 #  - real `ss -tanp`, `ss -tanpe`, `ss -s`, `lsof -nP` and `netstat -anp`
 #    (each when installed), run while tests/helpers/leaky holds known
 #    loopback sockets, load and show the helper's sockets in the right
-#    states with the right owner (pid, fd).
+#    states with the right owner (pid, fd);
+#  - `ss -tanp state close-wait` (no State column): its sockets take the
+#    state from --ss-state or from the file name, else none (and stderr
+#    says how to give it); a listing of no socket at all loads empty.
 #
 # All checks run; the failures are listed at the end. Exit: 0, 77, 1.
 set -u
@@ -316,6 +319,35 @@ else
 		# netstat -p names the owner but not the fd: owners with made-up fds
 		# (< 0). No inode either: fails like ss -tanp above (reported).
 		expect "netstat -anp: owners" "$(q "$tdb" "SELECT count(*), max(o.fd) < 0 FROM v_socket_owners o WHERE o.pid = $HPID")" "6,1"
+	fi
+	# GO: CW_CLIENT closes, its peer CW_SERVER waits in CLOSE_WAIT.
+	kill -USR1 "$HPID"
+	i=0
+	until grep -q '^GONE ' "$T/leaky.out" 2>/dev/null; do
+		i=$((i + 1)); [ $i -lt 100 ] || break
+		sleep 0.05
+	done
+	CW_SQL="SELECT coalesce(v.state, 'none') || ':' || p.pid || ':' || o.fd FROM v_socket_snapshots v JOIN sockets s ON s.id = v.socket_id LEFT JOIN v_socket_owners o ON o.socket_id = s.id LEFT JOIN processes p ON p.id = o.process_id WHERE s.local_port = $LPORT AND s.remote_port = $CCPORT"
+	if grep -q '^GONE ' "$T/leaky.out" && tool "ss state close-wait" "$T/ss-close_wait.txt" ss -tanp state close-wait; then
+		loadtool ss-close_wait "$T/ss-close_wait.txt"
+		expect "ss state close-wait, named so: the helper's socket" "$(q "$tdb" "$CW_SQL")" "CLOSE_WAIT:$HPID:$CSFD"
+		expect "ss state close-wait, named so: the note" "$(q "$tdb" "SELECT severity, message LIKE '%taken as close-wait, from the file name' FROM load_notes")" "info,1"
+		cp "$T/ss-close_wait.txt" "$T/listing.txt"
+		loadtool plain "$T/listing.txt"
+		expect "ss state close-wait, not said: state unknown" "$(q "$tdb" "$CW_SQL")" "none:$HPID:$CSFD"
+		grep -q "give it with --ss-state NAME" "$T/err" || fail "no --ss-state hint: $(cat "$T/err")"
+		tdb="$T/said.db"
+		"$SM_ANALYZE" load --ss-state CLOSE_WAIT "$T/listing.txt" -o "$tdb" >"$T/out" 2>"$T/err" || fail "--ss-state: load exit $?: $(cat "$T/err")"
+		expect "ss state close-wait, --ss-state: the helper's socket" "$(q "$tdb" "$CW_SQL")" "CLOSE_WAIT:$HPID:$CSFD"
+		"$SM_ANALYZE" load --ss-state connected "$T/listing.txt" -o "$T/x.db" >"$T/out" 2>"$T/err"
+		rc=$?
+		[ $rc -eq 2 ] && grep -q "not one state" "$T/err" || fail "--ss-state connected: exit $rc, want 2: $(cat "$T/err")"
+	fi
+	# nothing listed (no socket has source port 1): an empty capture, not a bad one
+	if tool "ss state, no socket" "$T/none.txt" ss -tan state close-wait "( sport = :1 )" ||
+		[ "$(wc -l <"$T/none.txt" 2>/dev/null)" = 1 ]; then
+		loadtool none "$T/none.txt"
+		expect "ss listing of no socket: loaded, empty" "$(q "$tdb" "SELECT count(*), (SELECT count(*) FROM sockets) FROM sources")" "1,0"
 	fi
 fi
 
