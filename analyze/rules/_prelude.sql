@@ -109,6 +109,16 @@ WHERE f.socket_id IS NOT NULL AND s.proto IN ('tcp', 'tcp6')
             IS max(st.first_snapshot, s.first_snapshot, f.first_snapshot)
         AND min(st1.last_snapshot, s.last_snapshot, f1.last_snapshot)
             IS min(st.last_snapshot, s.last_snapshot, f.last_snapshot));
+-- A capture that lists no listening socket (ss -tanp state close-wait,
+-- grep'd lines) cannot say which ports a process serves. There, a local
+-- port that three or more of a process's connections share is one it
+-- serves: a client's connections to one service each have a port of their
+-- own. (A source with a LISTEN socket of its own costs one look here.)
+UPDATE rule_owned SET dir = 'in'
+WHERE source_id NOT IN (SELECT source_id FROM rule_listen)
+  AND (process_id, local_port) IN (SELECT process_id, local_port FROM rule_owned
+                                   WHERE source_id NOT IN (SELECT source_id FROM rule_listen)
+                                   GROUP BY 1, 2 HAVING count(DISTINCT socket_id) >= 3);
 CREATE INDEX temp.rule_owned_proc ON rule_owned(process_id, state);
 -- Who dials a port (peer_timeout_close): only dialed rows, a few percent of
 -- the table on a busy server, so the index is that much cheaper to build.

@@ -12,7 +12,8 @@
 # Verified now (raw evidence): the hub's CLOSE_WAIT sockets grow on its
 # listening port; their other ends are in FIN_WAIT2; the hub's fds grow.
 # Expected verdict: close_wait_leak on the Python server's pid (role:
-# server); nothing on the subscriber.
+# server); nothing on the subscriber. The same from `ss -tanp state
+# close-wait` alone, as the server on its port.
 set -u
 . "$SM_ROOT/tests/scenarios/lib.sh"
 sc_init pycw
@@ -60,4 +61,17 @@ sc_check "close_wait_leak says the hub is the server (role '$role')" [ "$role" =
 sc_expect_no_leak "$cli"
 sc_expect_no_timeout "$port"
 sc_expect_verdict "$srv" "$cli"
+
+# --- what an on-call engineer runs first: ss -tanp state close-wait ----------
+# A listing filtered by state has no State column and no LISTEN socket: the
+# state comes from --ss-state, the role from the port the sockets share.
+if command -v ss >/dev/null 2>&1; then
+	ss -tanp state close-wait >"$tmp/cw.txt" 2>/dev/null
+	"$SM_ANALYZE" report --ss-state close-wait --format json -o "$tmp/cw.json" "$tmp/cw.txt" 2>"$tmp/cw.err" ||
+		fail "report on ss -tanp state close-wait: $(cat "$tmp/cw.err")"
+	got=$(jq -r --argjson p "$srv" '[.findings[] | select(.rule == "close_wait_leak" and .pid == $p)
+	       | .role + " " + .figures.endpoint][0] // "none"' "$tmp/cw.json")
+	sc_check "ss -tanp state close-wait alone: close_wait_leak on the hub, the server on :$port (got '$got')" \
+		[ "$got" = "server :$port" ]
+fi
 sc_done
