@@ -16,7 +16,7 @@ static const char *const format_table[FMT_COUNT] = {
 	[FMT_PROC_UDP6] = "proc-udp6", [FMT_PROC_RAW] = "proc-raw", [FMT_PROC_RAW6] = "proc-raw6",
 	[FMT_PROC_UNIX] = "proc-unix", [FMT_PROC_NETLINK] = "proc-netlink",
 	[FMT_PROC_PACKET] = "proc-packet", [FMT_SOCKSTAT] = "sockstat",
-	[FMT_NETSTAT_SNMP] = "proc-netstat-snmp",
+	[FMT_NETSTAT_SNMP] = "proc-netstat-snmp", [FMT_NETSTAT_STATS] = "netstat-s",
 	[FMT_GOROUTINE] = "goroutine", [FMT_GOROUTINE_DEBUG1] = "goroutine-debug1", [FMT_PPROF] = "pprof",
 	[FMT_PCAP] = "pcap",
 };
@@ -44,7 +44,7 @@ enum sm_format format_by_name(const char *name)
 const char *format_names(void)
 {
 	return "lsof ss ss-summary netstat proc-tcp proc-tcp6 proc-udp proc-udp6 proc-raw "
-	       "proc-raw6 proc-unix proc-netlink proc-packet sockstat proc-netstat-snmp "
+	       "proc-raw6 proc-unix proc-netlink proc-packet sockstat proc-netstat-snmp netstat-s "
 	       "goroutine goroutine-debug1 pprof pcap";
 }
 
@@ -175,6 +175,8 @@ enum sm_format detect_format(const char *buf, size_t len, const char *name)
 		return go;
 	lines_init(&it, buf, len);
 	while (lines_next(&it, &line, &n) && it.lineno <= 40) {
+		while (n && (line[n - 1] == ' ' || line[n - 1] == '\t' || line[n - 1] == '\r'))
+			n--;
 		if (starts(line, n, "sl ") && has(line, n, "local_address"))
 			return detect_inet_table(buf, len, name);
 		if (starts(line, n, "Num ") && has(line, n, "RefCount") && has(line, n, "Protocol"))
@@ -185,6 +187,10 @@ enum sm_format detect_format(const char *buf, size_t len, const char *name)
 			return FMT_PROC_PACKET;
 		if (starts(line, n, "sockets: used") || starts(line, n, "TCP6: inuse"))
 			return FMT_SOCKSTAT;
+		/* netstat -s: "Ip:" alone on its line, the counters indented below */
+		if ((n == 3 && starts(line, n, "Ip:")) || (n == 4 && starts(line, n, "Tcp:")) ||
+		    (n == 7 && starts(line, n, "TcpExt:")))
+			return FMT_NETSTAT_STATS;
 		if (starts(line, n, "TcpExt:") || starts(line, n, "Ip: Forwarding") || starts(line, n, "IpExt:"))
 			return FMT_NETSTAT_SNMP;
 		if (starts(line, n, "Total:") || (starts(line, n, "TCP:") && has(line, n, "estab")))

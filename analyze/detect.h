@@ -12,6 +12,7 @@ enum sm_format {
 	FMT_LSOF, FMT_SS, FMT_SS_SUMMARY, FMT_NETSTAT,
 	FMT_PROC_TCP, FMT_PROC_TCP6, FMT_PROC_UDP, FMT_PROC_UDP6, FMT_PROC_RAW, FMT_PROC_RAW6,
 	FMT_PROC_UNIX, FMT_PROC_NETLINK, FMT_PROC_PACKET, FMT_SOCKSTAT, FMT_NETSTAT_SNMP,
+	FMT_NETSTAT_STATS,        /* netstat -s: the same counters as sentences */
 	FMT_GOROUTINE, FMT_GOROUTINE_DEBUG1, FMT_PPROF,
 	FMT_PCAP,                 /* pcap or pcapng capture, by magic number */
 	FMT_COUNT

@@ -64,6 +64,7 @@ static int loose_parse(struct load *ld, enum sm_format f, const char *path, cons
 	case FMT_PROC_PACKET: return parse_procnet_packet(data, len, sink);
 	case FMT_SOCKSTAT: return parse_sockstat(data, len, sink);
 	case FMT_NETSTAT_SNMP: return parse_netstat_snmp(data, len, sink);
+	case FMT_NETSTAT_STATS: return parse_netstat_stats(data, len, sink);
 	default: return -1;
 	}
 }

@@ -257,3 +257,130 @@ int parse_netstat_snmp(const char *buf, size_t len, const struct sm_sink *sink)
 		sm_sink_warn(sink, h.lineno, "names without values for", h.group, strlen(h.group));
 	return 0;
 }
+
+/* --- netstat -s ------------------------------------------------------------ */
+
+/* A net-tools sentence: the text after the number, and what it counts. */
+struct cn_sentence {
+	const char *group;
+	const char *text;
+	const char *name;
+};
+
+/* From net-tools statistics.c (1.60-2.10); both wordings where they changed. */
+static const struct cn_sentence cn_sentences[] = {
+	{ "Tcp", "active connection openings", "ActiveOpens" },
+	{ "Tcp", "active connections openings", "ActiveOpens" },
+	{ "Tcp", "passive connection openings", "PassiveOpens" },
+	{ "Tcp", "failed connection attempts", "AttemptFails" },
+	{ "Tcp", "connection resets received", "EstabResets" },
+	{ "Tcp", "connections established", "CurrEstab" },
+	{ "Tcp", "segments received", "InSegs" },
+	{ "Tcp", "segments sent out", "OutSegs" },
+	{ "Tcp", "segments send out", "OutSegs" },
+	{ "Tcp", "segments retransmitted", "RetransSegs" },
+	{ "Tcp", "segments retransmited", "RetransSegs" },
+	{ "Tcp", "bad segments received", "InErrs" },
+	{ "Tcp", "bad segments received.", "InErrs" },
+	{ "Tcp", "resets sent", "OutRsts" },
+	{ "Udp", "packets received", "InDatagrams" },
+	{ "Udp", "packets to unknown port received", "NoPorts" },
+	{ "Udp", "packets to unknown port received.", "NoPorts" },
+	{ "Udp", "packet receive errors", "InErrors" },
+	{ "Udp", "packets sent", "OutDatagrams" },
+	{ "Udp", "receive buffer errors", "RcvbufErrors" },
+	{ "Udp", "send buffer errors", "SndbufErrors" },
+	{ "TcpExt", "times the listen queue of a socket overflowed", "ListenOverflows" },
+	{ "TcpExt", "SYNs to LISTEN sockets dropped", "ListenDrops" },
+	{ "TcpExt", "SYNs to LISTEN sockets ignored", "ListenDrops" },
+	{ "TcpExt", "TCP sockets finished time wait in fast timer", "TW" },
+	{ "TcpExt", "time wait sockets recycled by time stamp", "TWRecycled" },
+	{ "TcpExt", "TCP sockets finished time wait in slow timer", "TWKilled" },
+	{ "TcpExt", "delayed acks sent", "DelayedACKs" },
+	{ "TcpExt", "other TCP timeouts", "TCPTimeouts" },
+	{ "TcpExt", "connections reset due to unexpected data", "TCPAbortOnData" },
+	{ "TcpExt", "connections reset due to early user close", "TCPAbortOnClose" },
+	{ "TcpExt", "connections aborted due to memory pressure", "TCPAbortOnMemory" },
+	{ "TcpExt", "connections aborted due to timeout", "TCPAbortOnTimeout" },
+	{ "TcpExt", "connections aborted after user close in linger timeout", "TCPAbortOnLinger" },
+	{ "TcpExt", "times unable to send RST due to no memory", "TCPAbortFailed" },
+	{ "TcpExt", "packets pruned from receive queue because of socket buffer overrun", "PruneCalled" },
+	{ "TcpExt", "SYN cookies sent", "SyncookiesSent" },
+	{ "TcpExt", "SYN cookies received", "SyncookiesRecv" },
+	{ "TcpExt", "invalid SYN cookies received", "SyncookiesFailed" },
+	{ "TcpExt", "resets received for embryonic SYN_RECV sockets", "EmbryonicRsts" },
+};
+
+static const char *cn_sentence_name(const char *group, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cn_sentences) / sizeof(cn_sentences[0]); i++)
+		if (!strcmp(group, cn_sentences[i].group) && strlen(cn_sentences[i].text) == n &&
+		    !memcmp(cn_sentences[i].text, s, n))
+			return cn_sentences[i].name;
+	return NULL;
+}
+
+/* A line of a group: "N sentence", "Name: N", or anything else (skipped). */
+static int cn_stats_line(const struct sm_sink *sink, uint64_t ln, const char *group, const char *s, size_t n)
+{
+	const char *colon = memchr(s, ':', n), *name;
+	size_t d = 0;
+	int64_t v;
+
+	while (d < n && s[d] >= '0' && s[d] <= '9')
+		d++;
+	if (d && d < n && s[d] == ' ') {
+		name = cn_sentence_name(group, s + d + 1, n - d - 1);
+		if (!name)
+			return 0;
+		if (num_i64(s, d, 10, &v) < 0) {
+			sm_sink_warn(sink, ln, "bad counter value", s, d);
+			return 0;
+		}
+		return cn_emit(sink, ln, group, name, v);
+	}
+	/* "PAWSOldAck: 2"; a histogram's "destination unreachable: 6" is no name */
+	if (colon && colon > s && !memchr(s, ' ', (size_t)(colon - s)) && colon + 2 <= s + n && colon[1] == ' ')
+		return cn_counter(sink, ln, group, s, (size_t)(colon - s), colon + 2, (size_t)(s + n - colon - 2));
+	return 0;
+}
+
+int parse_netstat_stats(const char *buf, size_t len, const struct sm_sink *sink)
+{
+	struct line_iter it;
+	const char *line;
+	char group[CN_NAME_MAX] = "";
+	size_t n;
+	int seen = 0, rc;
+
+	if (!len)   /* an empty capture may arrive as (NULL, 0) */
+		return 0;
+	lines_init(&it, buf, len);
+	while (lines_next(&it, &line, &n)) {
+		size_t lead = 0;
+
+		while (n && (line[n - 1] == ' ' || line[n - 1] == '\r'))
+			n--;
+		while (lead < n && (line[lead] == ' ' || line[lead] == '\t'))
+			lead++;
+		if (lead == n)
+			continue;
+		if (!lead) {
+			/* "TcpExt:": a group; anything else at the margin is not netstat -s */
+			if (line[n - 1] != ':' || cn_copy(group, line, n - 1) < 0 || memchr(line, ' ', n)) {
+				if (!seen)
+					return -1;
+				sm_sink_warn(sink, it.lineno, "not a netstat -s line", line, n);
+				group[0] = '\0';
+				continue;
+			}
+			seen = 1;
+			continue;
+		}
+		if (group[0] && (rc = cn_stats_line(sink, it.lineno, group, line + lead, n - lead)) != 0)
+			return rc;
+	}
+	return seen ? 0 : -1;
+}

@@ -33,4 +33,16 @@ int parse_sockstat(const char *buf, size_t len, const struct sm_sink *sink);
  */
 int parse_netstat_snmp(const char *buf, size_t len, const struct sm_sink *sink);
 
+/*
+ * `netstat -s` (net-tools): the same counters as sentences under a "Group:"
+ * line ("    2332 times the listen queue of a socket overflowed" ->
+ * ("TcpExt", "ListenOverflows", 2332)), and, for those net-tools has no
+ * sentence for, "    PAWSOldAck: 2" -> ("TcpExt", "PAWSOldAck", 2). The
+ * sentences known are those of the counters a rule reads and their
+ * neighbours (Tcp, TcpExt listen queue, timeouts, aborts, TIME_WAIT, Udp
+ * errors); other sentences and the histograms are skipped without a word:
+ * they are no mistake in the input.
+ */
+int parse_netstat_stats(const char *buf, size_t len, const struct sm_sink *sink);
+
 #endif

@@ -1,4 +1,4 @@
-/* fuzz_counters: /proc/net/sockstat, netstat and snmp counters. */
+/* fuzz_counters: /proc/net/sockstat, netstat and snmp counters, and netstat -s. */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,5 +14,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	parse_sockstat(buf, size, &sink);
 	parse_netstat_snmp(buf, size, &sink);
+	parse_netstat_stats(buf, size, &sink);
 	return 0;
 }

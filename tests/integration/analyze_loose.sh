@@ -13,7 +13,7 @@
 #    else that part is skipped);
 #  - --format overrides detection, --at (and the file's mtime, without it)
 #    sets snapshots.wall_ns; bad --format/--at are usage errors (exit 2);
-#  - real `ss -tanp`, `ss -tanpe`, `ss -s`, `lsof -nP` and `netstat -anp`
+#  - real `ss -tanp`, `ss -tanpe`, `ss -s`, `lsof -nP`, `netstat -s` and `netstat -anp`
 #    (each when installed), run while tests/helpers/leaky holds known
 #    loopback sockets, load and show the helper's sockets in the right
 #    states with the right owner (pid, fd);
@@ -310,6 +310,11 @@ else
 		expect "lsof -nP: owners" "$(q "$tdb" "$OWNED_SQL")" "$WANT_OWNED"
 		expect "lsof -nP: orphan" "$(q "$tdb" "SELECT fd, inode FROM v_orphan_fds WHERE pid = $HPID")" "$OFD,$OINO"
 		expect "lsof -nP: fd count" "$(q "$tdb" "SELECT fd_count FROM v_fd_usage WHERE pid = $HPID")" "$FDS0"
+	fi
+	if tool "netstat -s" "$T/netstat-s.txt" netstat -s; then
+		loadtool netstat-s "$T/netstat-s.txt"
+		expect "netstat -s: kind" "$(q "$tdb" "SELECT kind FROM sources")" netstat-s
+		expect "netstat -s: Tcp counters from sentences, no warning" "$(q "$tdb" "SELECT (SELECT count(*) FROM counters WHERE grp = 'Tcp' AND name IN ('ActiveOpens', 'PassiveOpens')), (SELECT count(*) FROM load_notes)")" "2,0"
 	fi
 	if tool "netstat -anp" "$T/netstat.txt" netstat -anp; then
 		loadtool netstat "$T/netstat.txt"

@@ -259,6 +259,10 @@ static void test_crafted_headers(void **state)
 	assert_fmt("State     Recv-Q Send-Q Local Address:Port  Peer Address:Port Process\n"
 		   "LISTEN    0      128          0.0.0.0:2024       0.0.0.0:*\n", "f", FMT_SS);
 	assert_fmt("Netid State  Recv-Q Send-Q Local Address:Port Peer Address:Port\n", "f", FMT_SS);
+	/* netstat -s: a group alone on its line */
+	assert_fmt("Ip:\n    Forwarding: 2\n    4466817 total packets received\n", "f", FMT_NETSTAT_STATS);
+	assert_fmt("Tcp:  \r\n    338385 active connection openings\n", "f", FMT_NETSTAT_STATS);
+	assert_fmt("TcpExt: SyncookiesSent SyncookiesRecv\nTcpExt: 0 0\n", "f", FMT_NETSTAT_SNMP);
 	/* ss -tan state close-wait: no State column */
 	assert_fmt("Recv-Q Send-Q Local Address:Port  Peer Address:Port Process\n"
 		   "1      0          127.0.0.1:53431    127.0.0.1:43800\n", "f", FMT_SS);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "corpus.h"
 #include "parse_counters.h"
@@ -382,6 +383,107 @@ static void test_callback_stops(void **state)
 	rowrec_delete(r);
 }
 
+/* --- netstat -s ---------------------------------------------------------- */
+
+/* net-tools 2.10 on this project's build machine (tests/data/loose/README.md). */
+static void test_netstat_s_nettools(void **state)
+{
+	int rc;
+	struct rowrec *r = rowrec_parse_file(parse_netstat_stats, "tests/data/loose/netstat-s-nettools-2.10.txt", &rc);
+
+	(void)state;
+	assert_int_equal(rc, 0);
+	assert_int_equal(r->nwarn, 0);
+	/* sentences */
+	assert_int_equal(get(r, "TcpExt", "ListenOverflows"), 2332);
+	assert_int_equal(get(r, "TcpExt", "ListenDrops"), 2332);
+	assert_int_equal(get(r, "TcpExt", "TW"), 335683);
+	assert_int_equal(get(r, "Tcp", "ActiveOpens"), 338385);
+	assert_int_equal(get(r, "Tcp", "PassiveOpens"), 335999);
+	assert_int_equal(get(r, "Tcp", "CurrEstab"), 0);
+	assert_int_equal(get(r, "Tcp", "RetransSegs"), 57);
+	assert_int_equal(get(r, "Udp", "NoPorts"), 4);
+	/* "Name: value" lines, under their group */
+	assert_int_equal(get(r, "TcpExt", "PAWSOldAck"), 2);
+	assert_int_equal(get(r, "Ip", "Forwarding"), 2);
+	assert_int_equal(get(r, "IcmpMsg", "InType3"), 6);
+	/* a histogram's "destination unreachable: 6" is no counter */
+	assert_false(has(r, "Icmp", "destination unreachable"));
+	assert_int_equal(count_group(r, "Icmp"), 0);
+	rowrec_delete(r);
+}
+
+/* Older wordings, bad values, and what is not netstat -s at all. */
+static void test_netstat_s_edges(void **state)
+{
+	int rc;
+	struct rowrec *r;
+
+	(void)state;
+	r = rowrec_parse_text(parse_netstat_stats,
+			      "Tcp:\r\n    12 active connections openings\r\n    3 segments retransmited\r\n"
+			      "TcpExt:\n    7 SYNs to LISTEN sockets ignored\n    99999999999999999999 other TCP timeouts\n"
+			      "    Quick ack mode was activated 30 times\n    TCPBacklogDrop: x\n", &rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(get(r, "Tcp", "ActiveOpens"), 12);
+	assert_int_equal(get(r, "Tcp", "RetransSegs"), 3);
+	assert_int_equal(get(r, "TcpExt", "ListenDrops"), 7);
+	assert_false(has(r, "TcpExt", "TCPTimeouts"));    /* out of range: warned */
+	assert_false(has(r, "TcpExt", "TCPBacklogDrop")); /* not a number: warned */
+	assert_int_equal(r->nwarn, 2);
+	assert_int_equal(r->nctrs, 3);
+	rowrec_delete(r);
+	/* not this format: -1; a stray line after a group: warned */
+	r = rowrec_parse_text(parse_netstat_stats, "TcpExt: SyncookiesSent SyncookiesRecv\n", &rc);
+	assert_int_equal(rc, -1);
+	rowrec_delete(r);
+	r = rowrec_parse_text(parse_netstat_stats, "Tcp:\n    5 resets sent\ngarbage here\n    6 resets sent\n", &rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(r->nwarn, 1);
+	assert_int_equal(r->nctrs, 1);   /* the line after the garbage belongs to no group */
+	rowrec_delete(r);
+	r = rowrec_parse_text(parse_netstat_stats, "", &rc);
+	assert_int_equal(rc, 0);
+	rowrec_delete(r);
+}
+
+/* netstat -s and /proc/net/netstat read at the same time agree (the
+ * counter read before netstat ran <= netstat's <= the one read after). */
+static void test_netstat_s_live(void **state)
+{
+	static const char *const names[] = { "ListenOverflows", "ListenDrops", "TCPTimeouts", "TW" };
+	struct rowrec *before, *ns, *after;
+	const char *netstat = NULL;
+	int rc;
+	size_t i;
+
+	(void)state;
+	if (!access("/usr/bin/netstat", X_OK))
+		netstat = "/usr/bin/netstat";
+	else if (!access("/bin/netstat", X_OK))
+		netstat = "/bin/netstat";
+	if (!netstat || access("/proc/net/netstat", R_OK))
+		skip();
+	before = rowrec_parse_file(parse_netstat_snmp, "/proc/net/netstat", &rc);
+	assert_int_equal(rc, 0);
+	ns = rowrec_new();
+	assert_int_equal(rowrec_run_command(ns, parse_netstat_stats, netstat, "-s"), 0);
+	after = rowrec_parse_file(parse_netstat_snmp, "/proc/net/netstat", &rc);
+	assert_int_equal(ns->nwarn, 0);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		int64_t v;
+
+		if (!has(ns, "TcpExt", names[i]))
+			continue;   /* net-tools prints nothing for a counter at 0 */
+		v = get(ns, "TcpExt", names[i]);
+		assert_true(get(before, "TcpExt", names[i]) <= v);
+		assert_true(v <= get(after, "TcpExt", names[i]));
+	}
+	rowrec_delete(before);
+	rowrec_delete(ns);
+	rowrec_delete(after);
+}
+
 /* --- live files ------------------------------------------------------------ */
 
 static void test_live(void **state)
@@ -421,6 +523,9 @@ int main(void)
 		cmocka_unit_test(test_sockstat_procfs),
 		cmocka_unit_test(test_sockstat6_procfs),
 		cmocka_unit_test(test_netstat_jc),
+		cmocka_unit_test(test_netstat_s_nettools),
+		cmocka_unit_test(test_netstat_s_edges),
+		cmocka_unit_test(test_netstat_s_live),
 		cmocka_unit_test(test_netstat_procfs_pid),
 		cmocka_unit_test(test_snmp_procfs_pid),
 		cmocka_unit_test(test_wrong_parser),
