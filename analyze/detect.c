@@ -175,8 +175,7 @@ enum sm_format detect_format(const char *buf, size_t len, const char *name)
 		return go;
 	lines_init(&it, buf, len);
 	while (lines_next(&it, &line, &n) && it.lineno <= 40) {
-		while (n && (line[n - 1] == ' ' || line[n - 1] == '\t' || line[n - 1] == '\r'))
-			n--;
+		n = lines_rtrim(line, n);
 		if (starts(line, n, "sl ") && has(line, n, "local_address"))
 			return detect_inet_table(buf, len, name);
 		if (starts(line, n, "Num ") && has(line, n, "RefCount") && has(line, n, "Protocol"))

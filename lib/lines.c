@@ -29,6 +29,13 @@ int lines_next(struct line_iter *it, const char **line, size_t *len)
 	return 1;
 }
 
+size_t lines_rtrim(const char *s, size_t len)
+{
+	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r'))
+		len--;
+	return len;
+}
+
 /* Stores up to max fields; counts the rest only if count_rest. */
 static size_t fields_split_core(const char *s, size_t len, const char **f, size_t *flen, size_t max,
 				int count_rest)

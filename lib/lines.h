@@ -19,6 +19,10 @@ void lines_init(struct line_iter *it, const char *buf, size_t len);
 /* Next line without its terminator; returns 0 at the end of the buffer. */
 int lines_next(struct line_iter *it, const char **line, size_t *len);
 
+/* len without the blanks (space, tab) and '\r' that end [s, s+len):
+ * pasted captures carry them ("\r\r\n", padded columns). */
+size_t lines_rtrim(const char *s, size_t len);
+
 /*
  * Split [s, s+len) on runs of blanks (space, tab) into at most max fields.
  * Returns the number of fields found (which may exceed max: the extra ones

@@ -361,8 +361,7 @@ int parse_netstat_stats(const char *buf, size_t len, const struct sm_sink *sink)
 	while (lines_next(&it, &line, &n)) {
 		size_t lead = 0;
 
-		while (n && (line[n - 1] == ' ' || line[n - 1] == '\r'))
-			n--;
+		n = lines_rtrim(line, n);
 		while (lead < n && (line[lead] == ' ' || line[lead] == '\t'))
 			lead++;
 		if (lead == n)

@@ -139,14 +139,6 @@ static void gr_warn(struct gr_parser *p, uint64_t line, const char *what,
 	sm_sink_warn(p->sink, line, what, s, n);
 }
 
-/* The line's length without trailing blanks and '\r' (pasted dumps have them). */
-static size_t gr_trim_end(const char *line, size_t n)
-{
-	while (n && (line[n - 1] == ' ' || line[n - 1] == '\t' || line[n - 1] == '\r'))
-		n--;
-	return n;
-}
-
 static int gr_starts(const char *s, size_t n, const char *lit, size_t litlen)
 {
 	return n >= litlen && !memcmp(s, lit, litlen);
@@ -580,7 +572,7 @@ int parse_goroutine_text(const char *buf, size_t len, const struct sm_sink *sink
 	p.sink = sink;
 	lines_init(&it, buf, len);
 	while (!p.rc && lines_next(&it, &line, &n)) {
-		n = gr_trim_end(line, n);
+		n = lines_rtrim(line, n);
 		if (n > GR_MAX_LINE) {
 			gr_warn(&p, it.lineno, "line longer than 64 KiB skipped", line, n);
 			if (p.open)
@@ -821,7 +813,7 @@ int parse_goroutine_debug1(const char *buf, size_t len, const struct sm_sink *si
 	p.sink = sink;
 	lines_init(&it, buf, len);
 	while (!p.rc && lines_next(&it, &line, &n)) {
-		n = gr_trim_end(line, n);
+		n = lines_rtrim(line, n);
 		if (n > GR_MAX_LINE) {
 			gr_warn(&p, it.lineno, "line longer than 64 KiB skipped", line, n);
 			continue;

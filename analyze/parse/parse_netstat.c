@@ -680,8 +680,7 @@ static void netstat_line(struct netstat_parser *p, const char *s, size_t n, uint
 	const char *f[1];
 	size_t fl[1];
 
-	while (n && (netstat_is_blank(s[n - 1]) || s[n - 1] == '\r'))
-		n--;
+	n = lines_rtrim(s, n);
 	while (n && netstat_is_blank(*s)) {
 		s++;
 		n--;

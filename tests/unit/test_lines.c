@@ -130,6 +130,18 @@ static void test_many(void **state)
 	assert_int_equal(it.lineno, 1500);
 }
 
+/* Trailing blanks and '\r' go, nothing else does, and nothing before them. */
+static void test_rtrim(void **state)
+{
+	(void)state;
+	assert_int_equal(lines_rtrim("Tcp: \t\r\r", 8), 4);
+	assert_int_equal(lines_rtrim("  a  b", 6), 6);
+	assert_int_equal(lines_rtrim(" \t\r", 3), 0);
+	assert_int_equal(lines_rtrim("x\n", 2), 2);     /* a newline is no blank */
+	assert_int_equal(lines_rtrim("ab  cd", 3), 2);   /* only within len */
+	assert_int_equal(lines_rtrim(NULL, 0), 0);
+}
+
 static void test_fields_basic(void **state)
 {
 	const char *f[8];
@@ -206,6 +218,7 @@ int main(void)
 		cmocka_unit_test(test_nul_inside),
 		cmocka_unit_test(test_len_bound),
 		cmocka_unit_test(test_many),
+		cmocka_unit_test(test_rtrim),
 		cmocka_unit_test(test_fields_basic),
 		cmocka_unit_test(test_fields_edges),
 		cmocka_unit_test(test_fields_overflow),
