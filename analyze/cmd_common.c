@@ -7,6 +7,7 @@
 
 #include "load.h"
 #include "parse_ss.h"
+#include "strbuf.h"
 
 int cmd_usage(struct sm_ctx *ctx, const struct sm_cmd *cmd, const char *fmt, ...)
 {
@@ -92,9 +93,17 @@ void cmd_csv_field(FILE *out, const char *s)
 
 int cmd_ss_state(struct sm_ctx *ctx, const struct sm_cmd *cmd, const char *name, const char **out)
 {
+	struct strbuf known = STRBUF_INIT;
+	const char *f;
+	size_t i;
+	int r;
+
 	*out = parse_ss_state(name);
 	if (*out)
 		return 0;
-	return cmd_usage(ctx, cmd, "--ss-state: '%s' is not one state (established, syn-sent, syn-recv, fin-wait-1, "
-			 "fin-wait-2, time-wait, closed, close-wait, last-ack, listening, closing)", name);
+	for (i = 0; (f = parse_ss_state_filter(i)) != NULL; i++)
+		strbuf_addf(&known, "%s%s", i ? ", " : "", f);
+	r = cmd_usage(ctx, cmd, "--ss-state: '%s' is not one state (%s)", name, known.buf);
+	strbuf_release(&known);
+	return r;
 }

@@ -301,7 +301,6 @@ static int load_dir(struct load *ld, const char *path)
 	return r;
 }
 
-/* Does the file start with a pcap or pcapng magic number? */
 ssize_t load_file_head(const char *path, void *buf, size_t n)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -314,6 +313,7 @@ ssize_t load_file_head(const char *path, void *buf, size_t n)
 	return got;
 }
 
+/* Does the file start with a pcap or pcapng magic number? */
 static int load_is_pcap_file(const char *path)
 {
 	unsigned char head[4];

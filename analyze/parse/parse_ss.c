@@ -178,13 +178,6 @@ static int ss_is_blank(char c)
 	return c == ' ' || c == '\t';
 }
 
-static size_t ss_rtrim(const char *s, size_t n)
-{
-	while (n && (ss_is_blank(s[n - 1]) || s[n - 1] == '\r'))
-		n--;
-	return n;
-}
-
 static const char *ss_dup(struct ss_parser *p, const char *s, size_t n)
 {
 	return sm_arena_dup(&p->arena, s, n);
@@ -741,7 +734,7 @@ static void ss_line(struct ss_parser *p, const char *s, size_t n, uint64_t linen
 {
 	int indented = n && ss_is_blank(s[0]), hdr;
 
-	n = ss_rtrim(s, n);
+	n = lines_rtrim(s, n);
 	if (!n) {
 		ss_flush(p);
 		return;
@@ -784,41 +777,52 @@ static void ss_line(struct ss_parser *p, const char *s, size_t n, uint64_t linen
 	ss_warn(p->sink, lineno, "ss: unrecognised line skipped");
 }
 
+#define SS_SQUASHED_MAX 24
+
+/* [s, s+n) in lower case without '-' and '_' into out; -1 if too long. */
+static int ss_squash(const char *s, size_t n, char out[SS_SQUASHED_MAX])
+{
+	size_t i, w = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '-' || s[i] == '_')
+			continue;
+		if (w + 1 >= SS_SQUASHED_MAX)
+			return -1;
+		out[w++] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i];
+	}
+	out[w] = '\0';
+	return 0;
+}
+
 /* A state as `ss state` names it or as ss prints it, in any case, with '-',
  * '_' or neither: "close-wait", "CLOSE_WAIT", "closewait", "ESTAB". */
 static const struct ss_state *ss_state_named(const char *s, size_t n)
 {
-	char want[24], name[24];
-	size_t i, w = 0;
+	char want[SS_SQUASHED_MAX], form[SS_SQUASHED_MAX];
+	size_t i;
 
-	for (i = 0; i < n; i++) {
-		char c = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i];
-
-		if (c == '-' || c == '_')
-			continue;
-		if (w + 1 >= sizeof(want))
-			return NULL;
-		want[w++] = c;
-	}
-	want[w] = '\0';
+	if (ss_squash(s, n, want) < 0)
+		return NULL;
 	for (i = 0; i < SS_COUNT(ss_states); i++) {
-		const char *forms[2] = { ss_states[i].name, ss_states[i].filter };
-		size_t j;
+		const struct ss_state *st = &ss_states[i];
 
-		for (j = 0; j < 2; j++) {
-			const char *f = forms[j];
-			size_t k = 0;
-
-			if (!f)
-				continue;
-			for (; *f && k + 1 < sizeof(name); f++)
-				if (*f != '-')
-					name[k++] = *f >= 'A' && *f <= 'Z' ? (char)(*f - 'A' + 'a') : *f;
-			name[k] = '\0';
-			if (ss_states[i].filter && !strcmp(want, name))
-				return &ss_states[i];
-		}
+		if (!st->filter)
+			continue;   /* UNKNOWN: no state to filter by */
+		if ((ss_squash(st->name, strlen(st->name), form) == 0 && !strcmp(want, form)) ||
+		    (ss_squash(st->filter, strlen(st->filter), form) == 0 && !strcmp(want, form)))
+			return st;
 	}
+	return NULL;
+}
+
+const char *parse_ss_state_filter(size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < SS_COUNT(ss_states); j++)
+		if (ss_states[j].filter && !i--)
+			return ss_states[j].filter;
 	return NULL;
 }
 
@@ -868,6 +872,7 @@ int parse_ss_filtered(const char *buf, size_t len, const struct sm_sink *sink, c
 	struct line_iter it;
 	const char *line;
 	size_t n;
+
 	memset(&p, 0, sizeof(p));
 	p.sink = sink;
 	p.implied = implied_state ? ss_state_named(implied_state, strlen(implied_state)) : NULL;
@@ -1046,7 +1051,7 @@ static void ss_sum_line(struct ss_sum *q, uint64_t lineno, const char *s, size_t
 	const char *f[2];
 	size_t fl[2], nf;
 
-	n = ss_rtrim(s, n);
+	n = lines_rtrim(s, n);
 	nf = fields_split(s, n, f, fl, 2);
 	if (!nf)
 		return;

@@ -55,6 +55,8 @@ int parse_ss_filtered(const char *buf, size_t len, const struct sm_sink *sink, c
 /* The state filter a name stands for ("close-wait", "CLOSE_WAIT", "closewait",
  * "ESTAB" ...) as `ss state` spells it, or NULL: not a single state. */
 const char *parse_ss_state(const char *name);
+/* The i-th state filter (established, syn-sent, ...), NULL past the last. */
+const char *parse_ss_state_filter(size_t i);
 /* The one state a file name spells between separators ("ss_close_wait.txt":
  * "close-wait"), or NULL: none, or more than one. */
 const char *parse_ss_state_in_name(const char *name);
