@@ -25,6 +25,15 @@ struct http_result {
 	char error[160];          /* empty on success */
 };
 
+/*
+ * Names in URLs are looked up in /etc/hosts only, for the whole process,
+ * from now on: a DNS server that does not answer (on a host in trouble,
+ * the usual) holds getaddrinfo for timeout x attempts x servers, past
+ * every deadline here, and a pprof endpoint is a process of this host.
+ * Call before any thread that resolves starts.
+ */
+void http_hosts_from_files(void);
+
 /* "http://127.0.0.1:6060[/prefix]" -> parts; -1 if not plain http. */
 int http_parse_url(const char *url, struct http_url *u);
 

@@ -350,6 +350,7 @@ int pprof_start(struct pprof *p, const struct pprof_options *o)
 		p->o.max_body = o->max_body / p->n > (1u << 20) ? o->max_body / p->n :
 				o->max_body < (1u << 20) ? o->max_body : (1u << 20);
 	p->started = 1;
+	http_hosts_from_files();
 	/* The workers inherit a full signal mask, so SIGINT/SIGTERM land on
 	 * the main thread and cut its sleep short. */
 	sigfillset(&all);

@@ -15,6 +15,11 @@
 #    far below that.
 # c. SIGTERM during a hung fetch: the collector exits 0 within 2 s, with
 #    end.json reason "signal"; tar and the analyzer read the bundle.
+# d. a DNS server that never answers (tests/support/dns_sink.py, made the
+#    resolver of a mount namespace of its own): a URL naming a host is
+#    looked up in /etc/hosts only, so the run takes its duration, not the
+#    resolver's 10 s; the unknown name is recorded as failed, localhost
+#    still works. Needs root and unshare; skipped (alone) otherwise.
 #
 # Environment: SM_COLLECT, SM_ANALYZE, SM_ROOT. Exit: 0 pass, 77 skip, else fail.
 set -u
@@ -160,4 +165,43 @@ grep -q '/pprof/fetches-after.json$' "$tmp/c.names" || fail "the aborted fetch i
 "$SM_ANALYZE" info "$b" >"$tmp/c.info" 2>&1 || fail "info failed: $(cat "$tmp/c.info")"
 grep -q 'ended: signal' "$tmp/c.info" || fail "info does not say the run ended by signal: $(cat "$tmp/c.info")"
 echo "ok c: SIGTERM during a hung fetch: exit 0 after $took ms, reason signal"
+
+# --- d. a resolver that never answers -------------------------------------------
+dns_case() {
+	[ "$(id -u)" = 0 ] || { echo "skip d: not root (a DNS server on port 53)"; return 0; }
+	command -v unshare >/dev/null 2>&1 || { echo "skip d: no unshare"; return 0; }
+	# The mount namespace's own /etc/resolv.conf: nothing else sees it.
+	unshare -m true 2>/dev/null || { echo "skip d: cannot make a mount namespace here"; return 0; }
+	: >"$tmp/dns.log"
+	python3 "$SM_ROOT/tests/support/dns_sink.py" 127.0.0.77 "$tmp/dns.log" >"$tmp/dns.ready" 2>"$tmp/dns.err" &
+	pids="$pids $!"
+	wait_file "$tmp/dns.ready" || fail "dns_sink did not start: $(cat "$tmp/dns.err")"
+	printf 'nameserver 127.0.0.77\noptions timeout:1 attempts:1\n' >"$tmp/resolv.probe"
+	printf 'nameserver 127.0.0.77\noptions timeout:5 attempts:2\n' >"$tmp/resolv.conf"
+	# The scene is real: in such a namespace a name goes to the sink.
+	unshare -m sh -c 'mount --bind "$1" /etc/resolv.conf && getent hosts sm-no-such-host.example' sh \
+		"$tmp/resolv.probe" >/dev/null 2>&1
+	[ -s "$tmp/dns.log" ] || { echo "skip d: the resolver in a namespace does not reach the sink"; return 0; }
+	queries=$(wc -l <"$tmp/dns.log")
+	b="$tmp/d.tar.zst"
+	t0=$(now_ms)
+	unshare -m sh -c 'mount --bind "$1" /etc/resolv.conf && shift && exec "$@"' sh "$tmp/resolv.conf" \
+		"$SM_COLLECT" -q -o "$b" -i 1s -n 2 -p "$hpid" --pprof "$hpid=http://sm-no-such-host.example:6060" \
+		--pprof "$hpid=http://localhost:$(cat "$tmp/good.port")" --pprof-every 1 --pprof-timeout 1s \
+		2>"$tmp/d.err" || fail "collector failed: $(cat "$tmp/d.err")"
+	elapsed=$(($(now_ms) - t0))
+	echo "d: 2 snapshots at 1 s, a name DNS would take 10 s on: $elapsed ms"
+	[ "$elapsed" -le 4000 ] || fail "the run took $elapsed ms: the lookup went to DNS"
+	[ "$(wc -l <"$tmp/dns.log")" -eq "$queries" ] || fail "the collector asked the DNS server: $(cat "$tmp/dns.log")"
+	mkdir "$tmp/d"
+	tar --zstd -xf "$b" -C "$tmp/d" || fail "tar cannot extract the bundle"
+	cat "$tmp"/d/snap/*/pprof/fetches*.json >"$tmp/d.fetches"
+	jq -e -s '[.[][] | select(.url | startswith("http://sm-no-such-host.example:6060/"))
+		| select(.outcome == "failed" and (.error | contains("cannot resolve")))] | length >= 1' \
+		"$tmp/d.fetches" >/dev/null || fail "the unknown name is not recorded as failed: $(cat "$tmp/d.fetches")"
+	jq -e -s '[.[][] | select(.url | startswith("http://localhost:")) | select(.outcome == "ok")] | length >= 1' \
+		"$tmp/d.fetches" >/dev/null || fail "localhost (from /etc/hosts) was not fetched: $(cat "$tmp/d.fetches")"
+	echo "ok d: a resolver that never answers: $elapsed ms, the name failed from /etc/hosts, localhost fetched"
+}
+dns_case
 exit 0
