@@ -50,9 +50,11 @@ int cmd_usage(struct sm_ctx *ctx, const struct sm_cmd *cmd, const char *fmt, ...
 int cmd_open_db(struct sm_ctx *ctx, const char *path, enum db_mode mode, sqlite3 **db);
 /* -h/--help as the only handling of help, same for every command. */
 int cmd_wants_help(int argc, char **argv);
-/* Loads inputs (bundles, captures) into a fresh in-memory database;
- * ss_state: --ss-state, or NULL. */
-int cmd_load_into_memory(struct sm_ctx *ctx, int ninputs, char **inputs, const char *ss_state, sqlite3 **db);
+/* Loads inputs (bundles, captures) into a fresh in-memory database,
+ * quietly; opt: the load options the command was given (--ss-state,
+ * --series), or NULL. */
+struct load_options;
+int cmd_load_into_memory(struct sm_ctx *ctx, int ninputs, char **inputs, const struct load_options *opt, sqlite3 **db);
 /* --ss-state NAME checked: the state filter it names (parse_ss_state), or a usage error. */
 int cmd_ss_state(struct sm_ctx *ctx, const struct sm_cmd *cmd, const char *name, const char **out);
 /* Is path one of our databases (by its SQLite header and application id)? */

@@ -49,17 +49,18 @@ int cmd_is_database(const char *path)
 	return load_file_head(path, head, sizeof(head)) == 16 && !memcmp(head, "SQLite format 3", 16);
 }
 
-int cmd_load_into_memory(struct sm_ctx *ctx, int ninputs, char **inputs, const char *ss_state, sqlite3 **db)
+int cmd_load_into_memory(struct sm_ctx *ctx, int ninputs, char **inputs, const struct load_options *opt, sqlite3 **db)
 {
 	struct load_options lo;
 	struct load ld;
-	int i, r = 0;
+	int r;
 
 	if (cmd_open_db(ctx, ":memory:", DB_CREATE, db) < 0)
 		return -1;
 	memset(&lo, 0, sizeof(lo));
+	if (opt)
+		lo = *opt;
 	lo.quiet = 1;
-	lo.ss_state = ss_state;
 	memset(&ld, 0, sizeof(ld));
 	ld.db = *db;
 	ld.opt = &lo;
@@ -67,9 +68,7 @@ int cmd_load_into_memory(struct sm_ctx *ctx, int ninputs, char **inputs, const c
 	ld.ing = ingest_new(*db);
 	if (!ld.ing)
 		return -1;
-	for (i = 0; i < ninputs; i++)
-		if (load_input(&ld, inputs[i]) < 0)
-			r = -1;
+	r = load_inputs(&ld, ninputs, inputs);
 	ingest_free(ld.ing);
 	return r;
 }

@@ -27,7 +27,10 @@ static const char load_help[] =
 "                       as last time (slower; the database is the same)\n"
 "      --ss-state NAME  the state an ss listing was filtered by (ss -tan state\n"
 "                       close-wait prints no State column); else read from the\n"
-"                       file name (ss-close_wait.txt), else unknown\n";
+"                       file name (ss-close_wait.txt), else unknown\n"
+"      --series         the inputs are captures of one host taken over time\n"
+"                       (ss-1.txt ss-2.txt ...): one source, a snapshot each in\n"
+"                       the order of their mtimes, so that growth shows\n";
 
 static int load_run(struct sm_ctx *ctx, int argc, char **argv)
 {
@@ -38,6 +41,7 @@ static int load_run(struct sm_ctx *ctx, int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "no-memo", no_argument, NULL, 'M' },
 		{ "ss-state", required_argument, NULL, 'S' },
+		{ "series", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -45,7 +49,7 @@ static int load_run(struct sm_ctx *ctx, int argc, char **argv)
 	struct load ld;
 	const char *dbpath = "sockmortem.db";
 	sqlite3 *db = NULL;
-	int ch, i, r = CMD_OK;
+	int ch, r = CMD_OK;
 
 	memset(&lo, 0, sizeof(lo));
 	optind = 1;
@@ -54,6 +58,7 @@ static int load_run(struct sm_ctx *ctx, int argc, char **argv)
 		case 'o': dbpath = optarg; break;
 		case 'q': lo.quiet = 1; break;
 		case 'M': lo.no_memo = 1; break;
+		case 'T': lo.series = 1; break;
 		case 'S':
 			if (cmd_ss_state(ctx, &cmd_load, optarg, &lo.ss_state) != 0)
 				return CMD_USAGE;
@@ -75,6 +80,8 @@ static int load_run(struct sm_ctx *ctx, int argc, char **argv)
 			return cmd_usage(ctx, &cmd_load, "bad option");
 		}
 	}
+	if (lo.series && lo.at_ns)
+		return cmd_usage(ctx, &cmd_load, "--at gives one time: a --series takes each file's mtime");
 	/* No input but an existing DB: opening it for writing is what brings
 	 * a database from an older sockmortem up to this schema. */
 	if (optind >= argc && access(dbpath, F_OK) < 0)
@@ -97,9 +104,8 @@ static int load_run(struct sm_ctx *ctx, int argc, char **argv)
 		db_close(db);
 		return CMD_FAILED;
 	}
-	for (i = optind; i < argc; i++)
-		if (load_input(&ld, argv[i]) < 0)
-			r = CMD_FAILED;
+	if (load_inputs(&ld, argc - optind, argv + optind) < 0)
+		r = CMD_FAILED;
 	if (!lo.quiet)
 		fprintf(ctx->err, "sockmortem: %s: %u loaded (%llu snapshots), %u already there, %u failed%s\n",
 			dbpath, ld.rep.loaded, (unsigned long long)ld.rep.snapshots, ld.rep.skipped_dup,
@@ -110,6 +116,6 @@ static int load_run(struct sm_ctx *ctx, int argc, char **argv)
 }
 
 const struct sm_cmd cmd_load = {
-	"load", "INPUT... [-o DB] [--format NAME] [--at TIME] [--ss-state NAME]",
+	"load", "INPUT... [-o DB] [--format NAME] [--at TIME] [--ss-state NAME] [--series]",
 	"load bundles and loose captures into a database", load_run,
 };

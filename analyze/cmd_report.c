@@ -12,6 +12,7 @@
 
 #include "cmd.h"
 #include "gaps.h"
+#include "load.h"
 #include "report.h"
 #include "report_data.h"
 #include "rules.h"
@@ -149,7 +150,7 @@ static int write_report(struct sm_ctx *ctx, const struct report *rep, const stru
 	return r;
 }
 
-static int open_inputs(struct sm_ctx *ctx, int n, char **inputs, const char *ss_state, sqlite3 **db)
+static int open_inputs(struct sm_ctx *ctx, int n, char **inputs, const struct load_options *lo, sqlite3 **db)
 {
 	int i;
 
@@ -160,7 +161,7 @@ static int open_inputs(struct sm_ctx *ctx, int n, char **inputs, const char *ss_
 			fprintf(ctx->err, "sockmortem report: '%s' is a database: give it alone\n", inputs[i]);
 			return -1;
 		}
-	return cmd_load_into_memory(ctx, n, inputs, ss_state, db);
+	return cmd_load_into_memory(ctx, n, inputs, lo, db);
 }
 
 static int report_help(void)
@@ -177,7 +178,8 @@ static int report_help(void)
 	       "  --format html        one self-contained HTML page with SVG charts over time\n"
 	       "  -o FILE              write the report to FILE\n"
 	       "  --rules DIR          add or override rules with DIR/*.sql (analyze/rules/README.md)\n"
-	       "  --ss-state NAME      the state an ss listing was filtered by (see load --help)\n",
+	       "  --ss-state NAME      the state an ss listing was filtered by (see load --help)\n"
+	       "  --series             the captures are one host's over time (see load --help)\n",
 	       cmd_report.usage);
 	return CMD_OK;
 }
@@ -189,15 +191,17 @@ static int report_run(struct sm_ctx *ctx, int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "rules", required_argument, NULL, 'r' },
 		{ "ss-state", required_argument, NULL, 'S' },
+		{ "series", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct report_opts o = { FORMAT_TEXT, NULL, NULL };
 	struct report rep;
 	sqlite3 *db = NULL;
-	const char *ss_state = NULL;
+	struct load_options lo;
 	int ch, r = CMD_FAILED;
 
+	memset(&lo, 0, sizeof(lo));
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "f:o:h", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -220,8 +224,11 @@ static int report_run(struct sm_ctx *ctx, int argc, char **argv)
 			o.rules_dir = optarg;
 			break;
 		case 'S':
-			if (cmd_ss_state(ctx, &cmd_report, optarg, &ss_state) != 0)
+			if (cmd_ss_state(ctx, &cmd_report, optarg, &lo.ss_state) != 0)
 				return CMD_USAGE;
+			break;
+		case 'T':
+			lo.series = 1;
 			break;
 		case 'h':
 			return report_help();
@@ -232,7 +239,7 @@ static int report_run(struct sm_ctx *ctx, int argc, char **argv)
 	if (optind >= argc)
 		return cmd_usage(ctx, &cmd_report, "need at least one input");
 	report_init(&rep);
-	if (open_inputs(ctx, argc - optind, argv + optind, ss_state, &db) < 0)
+	if (open_inputs(ctx, argc - optind, argv + optind, &lo, &db) < 0)
 		goto out;
 	if (build_report(ctx, db, &o, &rep) < 0 || write_report(ctx, &rep, &o) < 0)
 		goto out;
@@ -244,6 +251,6 @@ out:
 }
 
 const struct sm_cmd cmd_report = {
-	"report", "INPUT... [--format text|json|md|html] [-o FILE] [--rules DIR] [--ss-state NAME]",
+	"report", "INPUT... [--format text|json|md|html] [-o FILE] [--rules DIR] [--ss-state NAME] [--series]",
 	"root causes: verdict, findings, evidence, remedies", report_run,
 };

@@ -153,7 +153,7 @@ void load_rollback(struct load *ld)
 }
 
 /* Reads a whole (loose) file; loose captures are text of modest size. */
-static int read_whole(const char *path, struct strbuf *sb, FILE *msg)
+int load_read_whole(const char *path, struct strbuf *sb, FILE *msg)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	char buf[65536];
@@ -354,7 +354,7 @@ int load_input(struct load *ld, const char *path)
 		return load_files_done(ld, path, &st, load_pcap_file(ld, path));
 	if (ar_is_archive(path))
 		return load_files_done(ld, path, &st, load_archive(ld, path));
-	if (read_whole(path, &data, ld->msg) < 0) {
+	if (load_read_whole(path, &data, ld->msg) < 0) {
 		ld->rep.failed++;
 		return -1;
 	}
@@ -362,4 +362,16 @@ int load_input(struct load *ld, const char *path)
 	r = load_loose(ld, path, data.buf, data.len, (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec, sha);
 	strbuf_release(&data);
 	return load_files_done(ld, path, &st, r);
+}
+
+int load_inputs(struct load *ld, int n, char **paths)
+{
+	int i, r = 0;
+
+	if (ld->opt->series)
+		return load_series(ld, n, paths);
+	for (i = 0; i < n; i++)
+		if (load_input(ld, paths[i]) < 0)
+			r = -1;
+	return r;
 }

@@ -21,6 +21,7 @@ struct load_options {
 	int quiet;
 	int no_memo;              /* bundles: parse every line (row_memo.h) */
 	const char *ss_state;     /* --ss-state: of an ss listing filtered by state, or NULL */
+	int series;               /* --series: the inputs are one host's captures over time */
 };
 
 struct load_report {
@@ -38,6 +39,8 @@ struct load {
 
 /* Loads one command-line input; returns 0, or -1 when it failed (said on msg). */
 int load_input(struct load *ld, const char *path);
+/* The command line's inputs: each as load_input, or with --series as one. */
+int load_inputs(struct load *ld, int n, char **paths);
 
 /* load_bundle.c: a tar.zst bundle (already known to be one). Its SHA-256
  * is sha256, or, when that is NULL, what hash finishes with (load_bundle
@@ -47,6 +50,15 @@ int load_bundle(struct load *ld, const char *path, const char *sha256, struct lo
 /* load_loose.c: one loose capture held in memory. */
 int load_loose(struct load *ld, const char *path, const char *data, size_t len,
 	       int64_t mtime_ns, const char *sha256);
+
+/* --series: loose capture files of one host taken over time, as one
+ * source: a snapshot each, in the order of their mtimes, all of one
+ * format. 0, or -1 when it failed (said on msg). */
+int load_series(struct load *ld, int n, char **paths);
+
+/* Reads a whole loose file (at most 1 GiB) into sb; -1 said on msg. */
+struct strbuf;
+int load_read_whole(const char *path, struct strbuf *sb, FILE *msg);
 
 /* load_dump.c: a Go goroutine dump; -1 database error, -2 unreadable dump.
  * cut: the collector stopped reading it at its size cap (--pprof-max). */

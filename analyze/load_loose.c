@@ -1,13 +1,19 @@
 /*
  * load_loose: one loose capture (lsof, ss, netstat, a /proc/net copy)
  * becomes a source with a single snapshot, timed by --at, else by the
- * file's (or archive member's) mtime.
+ * file's (or archive member's) mtime. With --series, captures of one host
+ * taken over time become one source, a snapshot each in time order, so
+ * that sockets, processes and their growth are followed across them.
  */
 #include "load.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "archive_reader.h"
 #include "load_pcap.h"
 #include "load_sink.h"
 #include "parse_counters.h"
@@ -15,6 +21,7 @@
 #include "parse_netstat.h"
 #include "parse_procnet.h"
 #include "parse_ss.h"
+#include "strbuf.h"
 
 /*
  * The state of an ss listing filtered by state, which prints no State
@@ -69,63 +76,59 @@ static int loose_parse(struct load *ld, enum sm_format f, const char *path, cons
 	}
 }
 
-int load_loose(struct load *ld, const char *path, const char *data, size_t len,
-	       int64_t mtime_ns, const char *sha256)
+/* Opens the source: 0; 1 when it was loaded before (rolled back, said);
+ * -1 no transaction (said); -2 a database error (not said). */
+static int loose_source_begin(struct load *ld, enum sm_format f, const char *path, const char *sha256)
 {
-	enum sm_format f = ld->opt->format ? ld->opt->format : detect_format(data, len, path);
 	struct ingest_source_info si;
-	struct ingest_snapshot_info sn;
-	struct load_sink ls;
-	struct sm_sink sink;
 	int r;
 
-	if (f == FMT_UNKNOWN) {
-		fprintf(ld->msg, "sockmortem: '%s': unknown format (not a bundle, lsof, ss, netstat, "
-			"/proc/net capture or Go goroutine dump); use --format to say which\n", path);
-		ld->rep.failed++;
-		return -1;
-	}
-	if (f == FMT_PCAP)   /* a source of its own, without snapshots */
-		return load_pcap_buf(ld, path, data, len, sha256);
 	memset(&si, 0, sizeof(si));
 	si.kind = format_name(f);
 	si.path = path;
 	si.sha256 = sha256;
 	si.format_version = SM_NONE;
-	if (load_begin(ld) < 0) {
-		ld->rep.failed++;
+	if (load_begin(ld) < 0)
 		return -1;
-	}
 	r = ingest_source_begin(ld->ing, &si);
+	if (r < 0)
+		return -2;
 	if (r == 1) {
 		load_rollback(ld);
 		ld->rep.skipped_dup++;
 		if (!ld->opt->quiet)
 			fprintf(ld->msg, "sockmortem: '%s': already loaded, skipped\n", path);
-		return 0;
 	}
-	if (r < 0)
-		goto dberr;
+	return r;
+}
+
+/*
+ * One capture as snapshot seq of the open source. 0; -1 not a valid
+ * capture (said on msg); -2 a database error (not said).
+ */
+static int loose_snapshot(struct load *ld, enum sm_format f, const char *path, const char *data, size_t len,
+			  int64_t seq, int64_t wall_ns)
+{
+	struct ingest_snapshot_info sn;
+	struct load_sink ls;
+	struct sm_sink sink;
+	int r;
+
 	memset(&sn, 0, sizeof(sn));
-	sn.seq = 1;
-	sn.wall_ns = ld->opt->at_ns ? ld->opt->at_ns : mtime_ns;
+	sn.seq = seq;
+	sn.wall_ns = wall_ns;
 	sn.ended_ns = sn.mono_ns = sn.processes = sn.fds = sn.errors = SM_NONE;
 	sn.complete = 1;
 	if (ingest_snapshot_begin(ld->ing, &sn) < 0)
-		goto dberr;
+		return -2;
 	if (format_is_dump(f)) {
 		uint64_t n = 0;
+
 		r = load_dump(ld, path, f, data, len, SM_NONE, sn.wall_ns, 0, &n);
-		if (r == -2) {
-			load_rollback(ld);
-			ld->rep.failed++;
+		if (r == -2)
 			return -1;
-		}
-		if (r < 0 || ingest_snapshot_end(ld->ing) < 0 || ingest_source_end(ld->ing, 1, NULL) < 0 ||
-		    load_commit(ld) < 0)
-			goto dberr;
-		ld->rep.loaded++;
-		ld->rep.snapshots++;
+		if (r < 0 || ingest_snapshot_end(ld->ing) < 0)
+			return -2;
 		if (!ld->opt->quiet)
 			fprintf(ld->msg, "sockmortem: loaded '%s' as %s: %llu goroutine records\n", path,
 				format_name(f), (unsigned long long)n);
@@ -137,28 +140,172 @@ int load_loose(struct load *ld, const char *path, const char *data, size_t len,
 	r = loose_parse(ld, f, path, data, len, &sink);
 	load_sink_finish(&ls);
 	if (ls.failed)
-		goto dberr;
+		return -2;
 	/* Nothing but headers is a capture of nothing (ss state close-wait
 	 * on a host without any); lines all rejected are not a capture. */
 	if (r < 0 || (!ls.rows && ls.warnings)) {
 		fprintf(ld->msg, "sockmortem: '%s': not a valid %s capture (%llu lines rejected)\n", path,
 			format_name(f), (unsigned long long)ls.warnings);
-		load_rollback(ld);
-		ld->rep.failed++;
 		return -1;
 	}
-	if (ingest_snapshot_end(ld->ing) < 0 || ingest_source_end(ld->ing, 1, NULL) < 0 ||
-	    load_commit(ld) < 0)
-		goto dberr;
-	ld->rep.loaded++;
-	ld->rep.snapshots++;
+	if (ingest_snapshot_end(ld->ing) < 0)
+		return -2;
 	if (!ld->opt->quiet)
 		fprintf(ld->msg, "sockmortem: loaded '%s' as %s: %llu rows%s\n", path, format_name(f),
 			(unsigned long long)ls.rows, ls.warnings ? " (with warnings: see load_notes)" : "");
 	return 0;
-dberr:
-	fprintf(ld->msg, "sockmortem: '%s': %s\n", path, ingest_error(ld->ing));
+}
+
+/* After loose_snapshot's r: the source closed and committed, or rolled back. */
+static int loose_source_end(struct load *ld, const char *path, int r, uint64_t snapshots)
+{
+	if (r == 0 && ingest_source_end(ld->ing, 1, NULL) == 0 && load_commit(ld) == 0) {
+		ld->rep.loaded++;
+		ld->rep.snapshots += snapshots;
+		return 0;
+	}
+	if (r != -1)
+		fprintf(ld->msg, "sockmortem: '%s': %s\n", path, ingest_error(ld->ing));
 	load_rollback(ld);
 	ld->rep.failed++;
 	return -1;
+}
+
+int load_loose(struct load *ld, const char *path, const char *data, size_t len,
+	       int64_t mtime_ns, const char *sha256)
+{
+	enum sm_format f = ld->opt->format ? ld->opt->format : detect_format(data, len, path);
+	int r;
+
+	if (f == FMT_UNKNOWN) {
+		fprintf(ld->msg, "sockmortem: '%s': unknown format (not a bundle, lsof, ss, netstat, "
+			"/proc/net capture or Go goroutine dump); use --format to say which\n", path);
+		ld->rep.failed++;
+		return -1;
+	}
+	if (f == FMT_PCAP)   /* a source of its own, without snapshots */
+		return load_pcap_buf(ld, path, data, len, sha256);
+	r = loose_source_begin(ld, f, path, sha256);
+	if (r == 1)
+		return 0;
+	if (r == -1) {
+		ld->rep.failed++;
+		return -1;
+	}
+	if (r < 0)
+		return loose_source_end(ld, path, r, 0);
+	r = loose_snapshot(ld, f, path, data, len, 1, ld->opt->at_ns ? ld->opt->at_ns : mtime_ns);
+	return loose_source_end(ld, path, r, 1);
+}
+
+struct series_file {
+	const char *path;
+	struct strbuf data;
+	int64_t mtime_ns;
+	enum sm_format f;
+	char sha[65];
+};
+
+static int series_cmp(const void *a, const void *b)
+{
+	const struct series_file *x = a, *y = b;
+
+	if (x->mtime_ns != y->mtime_ns)
+		return x->mtime_ns < y->mtime_ns ? -1 : 1;
+	return strcmp(x->path, y->path);
+}
+
+/* Reads one file of a series and checks it can be one; -1 said on msg. */
+static int series_read(struct load *ld, struct series_file *sf)
+{
+	struct stat st;
+
+	if (stat(sf->path, &st) < 0) {
+		fprintf(ld->msg, "sockmortem: cannot open '%s': %s\n", sf->path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || ar_is_archive(sf->path)) {
+		fprintf(ld->msg, "sockmortem: --series: '%s' is not a loose capture file (a series is of "
+			"ss, netstat, lsof or /proc/net captures, given as files)\n", sf->path);
+		return -1;
+	}
+	if (load_read_whole(sf->path, &sf->data, ld->msg) < 0)
+		return -1;
+	sf->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	sf->f = ld->opt->format ? ld->opt->format : detect_format(sf->data.buf, sf->data.len, sf->path);
+	if (sf->f == FMT_UNKNOWN || sf->f == FMT_PCAP || format_is_dump(sf->f)) {
+		fprintf(ld->msg, "sockmortem: --series: '%s' (%s) is not a socket capture (ss, netstat, lsof, "
+			"/proc/net): load it without --series\n", sf->path,
+			sf->f == FMT_UNKNOWN ? "unknown format" : format_name(sf->f));
+		return -1;
+	}
+	load_sha256_buf(sf->data.buf, sf->data.len, sf->sha);
+	return 0;
+}
+
+/* The series' identity: its files' digests in time order. */
+static void series_sha256(const struct series_file *files, int n, char *out)
+{
+	struct strbuf all = STRBUF_INIT;
+	int i;
+
+	for (i = 0; i < n; i++)
+		strbuf_add(&all, files[i].sha, 64);
+	load_sha256_buf(all.buf, all.len, out);
+	strbuf_release(&all);
+}
+
+static void series_note(struct load *ld, const struct series_file *files, int n)
+{
+	char msg[200];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(msg, sizeof(msg), "series: snapshot %d of %d (sha256 %.16s...)", i + 1, n, files[i].sha);
+		ingest_note(ld->ing, files[i].path, SM_NONE, "info", msg);
+	}
+}
+
+int load_series(struct load *ld, int n, char **paths)
+{
+	struct series_file *files = xcalloc((size_t)n, sizeof(*files));
+	char sha[65];
+	int i, r = -1;
+
+	for (i = 0; i < n; i++) {
+		files[i].path = paths[i];
+		if (series_read(ld, &files[i]) < 0)
+			goto fail;
+		if (files[i].f != files[0].f) {
+			fprintf(ld->msg, "sockmortem: --series: '%s' is %s but '%s' is %s: one format per series\n",
+				paths[i], format_name(files[i].f), paths[0], format_name(files[0].f));
+			goto fail;
+		}
+	}
+	qsort(files, (size_t)n, sizeof(*files), series_cmp);
+	series_sha256(files, n, sha);
+	r = loose_source_begin(ld, files[0].f, files[0].path, sha);
+	if (r == 1) {
+		r = 0;
+		goto out;
+	}
+	if (r == -1)
+		goto fail;
+	if (r < 0) {
+		r = loose_source_end(ld, files[0].path, r, 0);
+		goto out;
+	}
+	series_note(ld, files, n);
+	for (i = 0; i < n && r == 0; i++)
+		r = loose_snapshot(ld, files[i].f, files[i].path, files[i].data.buf, files[i].data.len, i + 1,
+				   files[i].mtime_ns);
+	r = loose_source_end(ld, files[i - 1].path, r, (uint64_t)n);
+	goto out;
+fail:
+	ld->rep.failed++;
+out:
+	for (i = 0; i < n; i++)
+		strbuf_release(&files[i].data);
+	free(files);
+	return r;
 }

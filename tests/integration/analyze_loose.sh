@@ -20,6 +20,13 @@
 #  - `ss -tanp state close-wait` (no State column): its sockets take the
 #    state from --ss-state or from the file name, else none (and stderr
 #    says how to give it); a listing of no socket at all loads empty.
+#  - --series: three real `ss -tanp` of a real Python hub that never
+#    closes what its clients hang up, taken as it grows and given out of
+#    order, are one source of three snapshots in time order, and the report
+#    is one close_wait_leak on the hub with its growth (without --series:
+#    three single-snapshot findings); loaded again, the series is already
+#    there; a series of two formats, of a goroutine dump or with --at is
+#    refused with the file named.
 #
 # All checks run; the failures are listed at the end. Exit: 0, 77, 1.
 set -u
@@ -354,6 +361,86 @@ else
 		loadtool none "$T/none.txt"
 		expect "ss listing of no socket: loaded, empty" "$(q "$tdb" "SELECT count(*), (SELECT count(*) FROM sockets) FROM sources")" "1,0"
 	fi
+fi
+
+
+# --- --series: one host's captures over time -----------------------------------
+if ! command -v python3 >/dev/null 2>&1 || ! command -v ss >/dev/null 2>&1; then
+	echo "note: no python3 or ss: --series skipped"
+else
+	cat >"$T/hub.py" <<'PY'
+import socket, sys, threading, time
+srv = socket.socket()
+srv.bind(("127.0.0.1", 0))
+srv.listen(1024)
+held = []
+def serve():
+    while True:
+        held.append(srv.accept()[0])   # never closed: CLOSE_WAIT once the client goes
+threading.Thread(target=serve, daemon=True).start()
+print(srv.getsockname()[1], flush=True)
+time.sleep(120)
+PY
+	python3 "$T/hub.py" >"$T/hub.port" 2>"$T/hub.err" &
+	HUB=$!
+	pids="$pids $HUB"
+	wait_file "$T/hub.port" || fail "the hub did not start: $(cat "$T/hub.err")"
+	HUBPORT=$(cat "$T/hub.port")
+	# clients N: N connections to the hub, each closed at once
+	clients() {
+		python3 -c "import socket
+for i in range($1): socket.create_connection(('127.0.0.1', $HUBPORT)).close()"
+	}
+	cw() { grep -c "CLOSE-WAIT.*:$HUBPORT .*pid=$HUB," "$1"; }
+	n=0
+	for k in 1 2 3; do
+		clients 100
+		n=$((n + 100))
+		i=0
+		# the hub's kernel has taken every FIN before the capture
+		until ss -tanp >"$T/series-$k.txt" && [ "$(cw "$T/series-$k.txt")" -ge "$n" ]; do
+			i=$((i + 1)); [ $i -lt 100 ] || break
+			sleep 0.05
+		done
+		touch -d "2026-11-24 10:0$((k * 2)):00 UTC" "$T/series-$k.txt"
+	done
+	expect "--series: CLOSE_WAIT in the three captures" "$(cw "$T/series-1.txt") $(cw "$T/series-2.txt") $(cw "$T/series-3.txt")" "100 200 300"
+	sdb="$T/series.db"
+	"$SM_ANALYZE" load --series -q -o "$sdb" "$T/series-3.txt" "$T/series-1.txt" "$T/series-2.txt" 2>"$T/err" ||
+		fail "load --series: exit $?: $(cat "$T/err")"
+	expect "--series: one source of three snapshots" "$(q "$sdb" "SELECT count(*), sum(snapshots), min(kind) FROM sources")" "1,3,ss"
+	expect "--series: snapshots in time order" \
+		"$(q "$sdb" "SELECT group_concat(seq || '@' || strftime('%H:%M', wall_ns / 1e9, 'unixepoch'), ' ') FROM (SELECT * FROM snapshots ORDER BY id)")" \
+		"1@10:02 2@10:04 3@10:06"
+	expect "--series: the hub is one process" "$(q "$sdb" "SELECT count(*) FROM processes WHERE pid = $HUB")" "1"
+	expect "--series: its CLOSE_WAIT per snapshot" \
+		"$(q "$sdb" "SELECT group_concat(sockets, ' ') FROM (SELECT sockets FROM v_state_counts v JOIN processes p ON p.id = v.process_id WHERE p.pid = $HUB AND state = 'CLOSE_WAIT' ORDER BY snapshot_id)")" \
+		"100 200 300"
+	"$SM_ANALYZE" load --series -o "$sdb" "$T/series-1.txt" "$T/series-2.txt" "$T/series-3.txt" 2>"$T/err" ||
+		fail "load --series again: exit $?"
+	grep -q "1 already there" "$T/err" || fail "--series loaded twice: $(cat "$T/err")"
+	"$SM_ANALYZE" report --series --format json "$T/series-2.txt" "$T/series-3.txt" "$T/series-1.txt" >"$T/series.json" 2>"$T/err" ||
+		fail "report --series: exit $?: $(cat "$T/err")"
+	expect "report --series: one finding, on the hub, growing" \
+		"$(jq -r '[.findings[] | "\(.rule):\(.pid):\(.figures.close_wait_first):\(.figures.close_wait_last):\(.figures.snapshots):\(.figures.slope_per_min > 0)"] | join(" ")' "$T/series.json")" \
+		"close_wait_leak:$HUB:100:300:3:true"
+	"$SM_ANALYZE" report --format json "$T/series-1.txt" "$T/series-2.txt" "$T/series-3.txt" >"$T/apart.json" 2>"$T/err"
+	expect "report without --series: three single-snapshot findings" \
+		"$(jq -r '[.findings[] | select(.rule == "close_wait_leak") | .figures.snapshots] | join(" ")' "$T/apart.json")" "1 1 1"
+	refused() { # label want-exit want-text args...
+		label=$1 want=$2 text=$3
+		shift 3
+		"$SM_ANALYZE" "$@" >"$T/out" 2>"$T/err"
+		rc=$?
+		if [ $rc -eq "$want" ] && grep -q -- "$text" "$T/err"; then note "$label: exit $rc"; else
+			fail "$label: exit $rc, want $want and '$text': $(cat "$T/err")"; fi
+	}
+	refused "--series of two formats" 1 "series-1.txt' is ss but .*netstat" \
+		report --series "$CORPUS/netstat/$(ls "$CORPUS/netstat" | head -n 1)" "$T/series-1.txt"
+	refused "--series with a goroutine dump" 1 "is not a socket capture" \
+		report --series "$T/series-1.txt" "$CORPUS/goroutine-debug2/$(ls "$CORPUS/goroutine-debug2" | head -n 1)"
+	refused "--series with --at" 2 "each file's mtime" load --series --at 1700000000 -o "$T/x.db" "$T/series-1.txt"
+	kill "$HUB" 2>/dev/null
 fi
 
 if [ "$failures" -ne 0 ]; then
