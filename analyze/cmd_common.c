@@ -49,6 +49,34 @@ int cmd_is_database(const char *path)
 	return load_file_head(path, head, sizeof(head)) == 16 && !memcmp(head, "SQLite format 3", 16);
 }
 
+/*
+ * Loose captures loaded apart that hold the same process (pid and name)
+ * are likely one host's over time, which --series follows as one: said,
+ * since without it each is judged alone, by its level.
+ */
+static void series_hint(struct sm_ctx *ctx, sqlite3 *db)
+{
+	static const char sql[] =
+		"SELECT s.kind, p.pid, coalesce(p.comm, '?'), count(DISTINCT s.id) AS n"
+		" FROM processes p JOIN snapshots sn ON sn.id = p.first_snapshot JOIN sources s ON s.id = sn.source_id"
+		" WHERE s.kind <> 'bundle' AND s.snapshots = 1"
+		" GROUP BY s.kind, p.pid, p.comm HAVING n >= 2 ORDER BY n DESC, p.pid LIMIT 1";
+	sqlite3_stmt *st = NULL;
+	char *err = NULL;
+
+	if (db_prepare(db, sql, &st, &err) < 0) {
+		free(err);   /* a hint, not worth failing over */
+		return;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		fprintf(ctx->err, "sockmortem: %d %s captures hold the same process (%s, pid %lld): if they are one "
+			"host's, taken over time, --series follows them as one (growth, not %d single snapshots)\n",
+			sqlite3_column_int(st, 3), (const char *)sqlite3_column_text(st, 0),
+			(const char *)sqlite3_column_text(st, 2), (long long)sqlite3_column_int64(st, 1),
+			sqlite3_column_int(st, 3));
+	sqlite3_finalize(st);
+}
+
 int cmd_load_into_memory(struct sm_ctx *ctx, int ninputs, char **inputs, const struct load_options *opt, sqlite3 **db)
 {
 	struct load_options lo;
@@ -70,6 +98,8 @@ int cmd_load_into_memory(struct sm_ctx *ctx, int ninputs, char **inputs, const s
 		return -1;
 	r = load_inputs(&ld, ninputs, inputs);
 	ingest_free(ld.ing);
+	if (r == 0 && !lo.series && ninputs > 1)
+		series_hint(ctx, *db);
 	return r;
 }
 

@@ -24,9 +24,9 @@
 #    closes what its clients hang up, taken as it grows and given out of
 #    order, are one source of three snapshots in time order, and the report
 #    is one close_wait_leak on the hub with its growth (without --series:
-#    three single-snapshot findings); loaded again, the series is already
-#    there; a series of two formats, of a goroutine dump or with --at is
-#    refused with the file named.
+#    three single-snapshot findings, and stderr suggests --series); loaded
+#    again, the series is already there; a series of two formats, of a
+#    goroutine dump or with --at is refused with the file named.
 #
 # All checks run; the failures are listed at the end. Exit: 0, 77, 1.
 set -u
@@ -427,6 +427,10 @@ for i in range($1): socket.create_connection(('127.0.0.1', $HUBPORT)).close()"
 	"$SM_ANALYZE" report --format json "$T/series-1.txt" "$T/series-2.txt" "$T/series-3.txt" >"$T/apart.json" 2>"$T/err"
 	expect "report without --series: three single-snapshot findings" \
 		"$(jq -r '[.findings[] | select(.rule == "close_wait_leak") | .figures.snapshots] | join(" ")' "$T/apart.json")" "1 1 1"
+	grep -q "3 ss captures hold the same process (.*pid [0-9]*): .*--series follows them" "$T/err" ||
+		fail "report without --series: no hint to give it: $(cat "$T/err")"
+	"$SM_ANALYZE" report --series --format json "$T/series-1.txt" "$T/series-2.txt" >/dev/null 2>"$T/err"
+	[ ! -s "$T/err" ] || fail "report --series: stderr not empty: $(cat "$T/err")"
 	refused() { # label want-exit want-text args...
 		label=$1 want=$2 text=$3
 		shift 3
