@@ -56,6 +56,8 @@ int cmd_wants_help(int argc, char **argv);
 struct load_options;
 int cmd_load_into_memory(struct sm_ctx *ctx, int ninputs, char **inputs, const struct load_options *opt, sqlite3 **db);
 /* --ss-state NAME checked: the state filter it names (parse_ss_state), or a usage error. */
+/* --dump PID=FILE into lo->dumps; 0, or cmd_usage's status. */
+int cmd_dump_of(struct sm_ctx *ctx, const struct sm_cmd *cmd, const char *arg, struct load_options *lo);
 int cmd_ss_state(struct sm_ctx *ctx, const struct sm_cmd *cmd, const char *name, const char **out);
 /* Is path one of our databases (by its SQLite header and application id)? */
 int cmd_is_database(const char *path);

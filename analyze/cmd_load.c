@@ -28,6 +28,9 @@ static const char load_help[] =
 "      --ss-state NAME  the state an ss listing was filtered by (ss -tan state\n"
 "                       close-wait prints no State column); else read from the\n"
 "                       file name (ss-close_wait.txt), else unknown\n"
+"      --dump PID=FILE  FILE is a Go goroutine dump of process PID (curl of its\n"
+"                       /debug/pprof/goroutine?debug=2): tied to that process in\n"
+"                       the captures loaded; repeatable\n"
 "      --series         the inputs are captures of one host taken over time\n"
 "                       (ss-1.txt ss-2.txt ...): one source, a snapshot each in\n"
 "                       the order of their mtimes, so that growth shows\n";
@@ -42,6 +45,7 @@ static int load_run(struct sm_ctx *ctx, int argc, char **argv)
 		{ "no-memo", no_argument, NULL, 'M' },
 		{ "ss-state", required_argument, NULL, 'S' },
 		{ "series", no_argument, NULL, 'T' },
+		{ "dump", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -59,6 +63,10 @@ static int load_run(struct sm_ctx *ctx, int argc, char **argv)
 		case 'q': lo.quiet = 1; break;
 		case 'M': lo.no_memo = 1; break;
 		case 'T': lo.series = 1; break;
+		case 'D':
+			if (cmd_dump_of(ctx, &cmd_load, optarg, &lo) != 0)
+				return CMD_USAGE;
+			break;
 		case 'S':
 			if (cmd_ss_state(ctx, &cmd_load, optarg, &lo.ss_state) != 0)
 				return CMD_USAGE;
@@ -84,11 +92,11 @@ static int load_run(struct sm_ctx *ctx, int argc, char **argv)
 		return cmd_usage(ctx, &cmd_load, "--at gives one time: a --series takes each file's mtime");
 	/* No input but an existing DB: opening it for writing is what brings
 	 * a database from an older sockmortem up to this schema. */
-	if (optind >= argc && access(dbpath, F_OK) < 0)
+	if (optind >= argc && !lo.ndumps && access(dbpath, F_OK) < 0)
 		return cmd_usage(ctx, &cmd_load, "no input given");
 	if (cmd_open_db(ctx, dbpath, DB_CREATE, &db) < 0)
 		return CMD_FAILED;
-	if (optind >= argc) {
+	if (optind >= argc && !lo.ndumps) {
 		if (!lo.quiet)
 			fprintf(ctx->err, "sockmortem: %s: schema up to date, nothing to load\n", dbpath);
 		db_close(db);
@@ -116,6 +124,6 @@ static int load_run(struct sm_ctx *ctx, int argc, char **argv)
 }
 
 const struct sm_cmd cmd_load = {
-	"load", "INPUT... [-o DB] [--format NAME] [--at TIME] [--ss-state NAME] [--series]",
+	"load", "INPUT... [-o DB] [--format NAME] [--at TIME] [--ss-state NAME] [--series] [--dump PID=FILE]",
 	"load bundles and loose captures into a database", load_run,
 };

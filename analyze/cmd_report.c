@@ -154,8 +154,14 @@ static int open_inputs(struct sm_ctx *ctx, int n, char **inputs, const struct lo
 {
 	int i;
 
-	if (n == 1 && cmd_is_database(inputs[0]))
+	if (n == 1 && cmd_is_database(inputs[0])) {
+		if (lo->series || lo->ndumps) {
+			fprintf(ctx->err, "sockmortem report: '%s' is a database: --series and --dump are for loading "
+				"(sockmortem load ... -o %s)\n", inputs[0], inputs[0]);
+			return -1;
+		}
 		return cmd_open_db(ctx, inputs[0], DB_READONLY, db);
+	}
 	for (i = 0; i < n; i++)
 		if (cmd_is_database(inputs[i])) {
 			fprintf(ctx->err, "sockmortem report: '%s' is a database: give it alone\n", inputs[i]);
@@ -179,7 +185,8 @@ static int report_help(void)
 	       "  -o FILE              write the report to FILE\n"
 	       "  --rules DIR          add or override rules with DIR/*.sql (analyze/rules/README.md)\n"
 	       "  --ss-state NAME      the state an ss listing was filtered by (see load --help)\n"
-	       "  --series             the captures are one host's over time (see load --help)\n",
+	       "  --series             the captures are one host's over time (see load --help)\n"
+	       "  --dump PID=FILE      a goroutine dump of process PID (see load --help)\n",
 	       cmd_report.usage);
 	return CMD_OK;
 }
@@ -192,6 +199,7 @@ static int report_run(struct sm_ctx *ctx, int argc, char **argv)
 		{ "rules", required_argument, NULL, 'r' },
 		{ "ss-state", required_argument, NULL, 'S' },
 		{ "series", no_argument, NULL, 'T' },
+		{ "dump", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -230,13 +238,17 @@ static int report_run(struct sm_ctx *ctx, int argc, char **argv)
 		case 'T':
 			lo.series = 1;
 			break;
+		case 'D':
+			if (cmd_dump_of(ctx, &cmd_report, optarg, &lo) != 0)
+				return CMD_USAGE;
+			break;
 		case 'h':
 			return report_help();
 		default:
 			return cmd_usage(ctx, &cmd_report, "bad option");
 		}
 	}
-	if (optind >= argc)
+	if (optind >= argc && !lo.ndumps)
 		return cmd_usage(ctx, &cmd_report, "need at least one input");
 	report_init(&rep);
 	if (open_inputs(ctx, argc - optind, argv + optind, &lo, &db) < 0)
@@ -251,6 +263,6 @@ out:
 }
 
 const struct sm_cmd cmd_report = {
-	"report", "INPUT... [--format text|json|md|html] [-o FILE] [--rules DIR] [--ss-state NAME] [--series]",
+	"report", "INPUT... [--format text|json|md|html] [-o FILE] [--rules DIR] [--ss-state NAME] [--series] [--dump PID=FILE]",
 	"root causes: verdict, findings, evidence, remedies", report_run,
 };

@@ -366,12 +366,19 @@ int load_input(struct load *ld, const char *path)
 
 int load_inputs(struct load *ld, int n, char **paths)
 {
+	unsigned d;
 	int i, r = 0;
 
 	if (ld->opt->series)
-		return load_series(ld, n, paths);
-	for (i = 0; i < n; i++)
-		if (load_input(ld, paths[i]) < 0)
+		r = load_series(ld, n, paths);
+	else
+		for (i = 0; i < n; i++)
+			if (load_input(ld, paths[i]) < 0)
+				r = -1;
+	for (d = 0; d < ld->opt->ndumps; d++)
+		if (load_dump_of(ld, ld->opt->dumps[d].pid, ld->opt->dumps[d].path) < 0)
 			r = -1;
+	if (load_link_dumps(ld) < 0)
+		r = -1;
 	return r;
 }

@@ -14,6 +14,8 @@
 #include "detect.h"
 #include "ingest.h"
 
+#define LOAD_DUMPS_MAX 64
+
 struct load_options {
 	enum sm_format format;    /* FMT_UNKNOWN: detect */
 	int64_t at_ns;            /* --at, or 0 */
@@ -22,6 +24,11 @@ struct load_options {
 	int no_memo;              /* bundles: parse every line (row_memo.h) */
 	const char *ss_state;     /* --ss-state: of an ss listing filtered by state, or NULL */
 	int series;               /* --series: the inputs are one host's captures over time */
+	struct load_dump_of {     /* --dump PID=FILE: a goroutine dump of process PID */
+		int64_t pid;
+		const char *path;
+	} dumps[LOAD_DUMPS_MAX];
+	unsigned ndumps;
 };
 
 struct load_report {
@@ -55,6 +62,12 @@ int load_loose(struct load *ld, const char *path, const char *data, size_t len,
  * source: a snapshot each, in the order of their mtimes, all of one
  * format. 0, or -1 when it failed (said on msg). */
 int load_series(struct load *ld, int n, char **paths);
+
+/* --dump PID=FILE: the goroutine dump at path, of process pid; then
+ * load_link_dumps ties such dumps to that pid's process among all that
+ * is loaded. 0, or -1 (said on msg). */
+int load_dump_of(struct load *ld, int64_t pid, const char *path);
+int load_link_dumps(struct load *ld);
 
 /* Reads a whole loose file (at most 1 GiB) into sb; -1 said on msg. */
 struct strbuf;

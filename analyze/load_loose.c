@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "archive_reader.h"
+#include "db.h"
 #include "load_pcap.h"
 #include "load_sink.h"
 #include "parse_counters.h"
@@ -102,13 +103,24 @@ static int loose_source_begin(struct load *ld, enum sm_format f, const char *pat
 	return r;
 }
 
+/* A loose file in memory, and what it is. */
+struct loose_capture {
+	const char *path;
+	const char *data;
+	size_t len;
+	enum sm_format f;
+	int64_t pid;              /* a goroutine dump's process (--dump PID=FILE), or SM_NONE */
+};
+
 /*
  * One capture as snapshot seq of the open source. 0; -1 not a valid
  * capture (said on msg); -2 a database error (not said).
  */
-static int loose_snapshot(struct load *ld, enum sm_format f, const char *path, const char *data, size_t len,
-			  int64_t seq, int64_t wall_ns)
+static int loose_snapshot(struct load *ld, const struct loose_capture *c, int64_t seq, int64_t wall_ns)
 {
+	enum sm_format f = c->f;
+	const char *path = c->path, *data = c->data;
+	size_t len = c->len;
 	struct ingest_snapshot_info sn;
 	struct load_sink ls;
 	struct sm_sink sink;
@@ -124,7 +136,7 @@ static int loose_snapshot(struct load *ld, enum sm_format f, const char *path, c
 	if (format_is_dump(f)) {
 		uint64_t n = 0;
 
-		r = load_dump(ld, path, f, data, len, SM_NONE, sn.wall_ns, 0, &n);
+		r = load_dump(ld, path, f, data, len, c->pid, sn.wall_ns, 0, &n);
 		if (r == -2)
 			return -1;
 		if (r < 0 || ingest_snapshot_end(ld->ing) < 0)
@@ -194,7 +206,8 @@ int load_loose(struct load *ld, const char *path, const char *data, size_t len,
 	}
 	if (r < 0)
 		return loose_source_end(ld, path, r, 0);
-	r = loose_snapshot(ld, f, path, data, len, 1, ld->opt->at_ns ? ld->opt->at_ns : mtime_ns);
+	r = loose_snapshot(ld, &(struct loose_capture){ path, data, len, f, SM_NONE }, 1,
+			   ld->opt->at_ns ? ld->opt->at_ns : mtime_ns);
 	return loose_source_end(ld, path, r, 1);
 }
 
@@ -297,8 +310,8 @@ int load_series(struct load *ld, int n, char **paths)
 	}
 	series_note(ld, files, n);
 	for (i = 0; i < n && r == 0; i++)
-		r = loose_snapshot(ld, files[i].f, files[i].path, files[i].data.buf, files[i].data.len, i + 1,
-				   files[i].mtime_ns);
+		r = loose_snapshot(ld, &(struct loose_capture){ files[i].path, files[i].data.buf, files[i].data.len,
+								files[i].f, SM_NONE }, i + 1, files[i].mtime_ns);
 	r = loose_source_end(ld, files[i - 1].path, r, (uint64_t)n);
 	goto out;
 fail:
@@ -308,4 +321,100 @@ out:
 		strbuf_release(&files[i].data);
 	free(files);
 	return r;
+}
+
+static int process_known(struct load *ld, int64_t pid)
+{
+	sqlite3_stmt *st = NULL;
+	char *err = NULL;
+	int known = 1;   /* when it cannot be told, nothing is said */
+
+	if (db_prepare(ld->db, "SELECT 1 FROM processes WHERE pid = ?", &st, &err) < 0) {
+		free(err);
+		return known;
+	}
+	sqlite3_bind_int64(st, 1, pid);
+	known = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return known;
+}
+
+int load_dump_of(struct load *ld, int64_t pid, const char *path)
+{
+	struct strbuf data = STRBUF_INIT;
+	struct loose_capture c;
+	struct stat st;
+	char sha[65];
+	int r = -1;
+
+	if (stat(path, &st) < 0) {
+		fprintf(ld->msg, "sockmortem: --dump %lld=%s: %s\n", (long long)pid, path, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		fprintf(ld->msg, "sockmortem: --dump %lld=%s: not a file\n", (long long)pid, path);
+		goto fail;
+	}
+	if (load_read_whole(path, &data, ld->msg) < 0)
+		goto fail;
+	c = (struct loose_capture){ path, data.buf, data.len, detect_format(data.buf, data.len, path), pid };
+	if (!format_is_dump(c.f)) {
+		fprintf(ld->msg, "sockmortem: --dump %lld=%s: not a Go goroutine dump (%s)\n", (long long)pid, path,
+			c.f == FMT_UNKNOWN ? "unknown format" : format_name(c.f));
+		goto fail;
+	}
+	if (!process_known(ld, pid))
+		fprintf(ld->msg, "sockmortem: --dump %lld=%s: no process %lld in the captures loaded: its goroutines "
+			"stand alone\n", (long long)pid, path, (long long)pid);
+	load_sha256_buf(data.buf, data.len, sha);
+	r = loose_source_begin(ld, c.f, path, sha);
+	if (r == 1) {
+		r = 0;
+		goto out;
+	}
+	if (r == -1)
+		goto fail;
+	if (r == 0)
+		r = loose_snapshot(ld, &c, 1, (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec);
+	r = loose_source_end(ld, path, r, 1);
+	goto out;
+fail:
+	r = -1;
+	ld->rep.failed++;
+out:
+	strbuf_release(&data);
+	return r;
+}
+
+/*
+ * A dump given as a process's (--dump PID=FILE) is a source of its own:
+ * tied here to that pid's process among everything loaded, the one seen
+ * nearest its time, so that the rules see its goroutines and that
+ * process's sockets as one process's. Bundles tie their own.
+ */
+int load_link_dumps(struct load *ld)
+{
+	/* The distance from the dump's time to the process's life, asked
+	 * twice: SQLite does not see the updated row from a subquery's ORDER
+	 * BY, only from its WHERE. */
+#define DUMP_GAP(p) "CASE WHEN dumps.wall_ns BETWEEN " p ".t0 AND " p ".t1 THEN 0 ELSE" \
+	" min(abs(dumps.wall_ns - " p ".t0), abs(dumps.wall_ns - " p ".t1)) END"
+#define DUMP_LIVES "(SELECT p.id, p.pid, a.wall_ns AS t0, b.wall_ns AS t1 FROM processes p" \
+	" JOIN snapshots a ON a.id = p.first_snapshot JOIN snapshots b ON b.id = p.last_snapshot)"
+	static const char sql[] =
+		"UPDATE dumps SET process_id = ("
+		" SELECT x.id FROM " DUMP_LIVES " x WHERE x.pid = dumps.pid"
+		" AND " DUMP_GAP("x") " = (SELECT min(" DUMP_GAP("y") ") FROM " DUMP_LIVES " y WHERE y.pid = dumps.pid)"
+		" ORDER BY x.id DESC LIMIT 1)"
+		" WHERE process_id IS NULL AND pid IS NOT NULL"
+		" AND source_id IN (SELECT id FROM sources WHERE kind <> 'bundle')";
+#undef DUMP_GAP
+#undef DUMP_LIVES
+	char *err = NULL;
+
+	if (db_exec(ld->db, sql, &err) == 0)
+		return 0;
+	fprintf(ld->msg, "sockmortem: cannot tie dumps to their processes: %s\n", err);
+	free(err);
+	return -1;
 }

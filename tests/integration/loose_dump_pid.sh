@@ -1,0 +1,101 @@
+#!/bin/sh
+# loose_dump_pid: a goroutine dump fetched by hand (curl of
+# /debug/pprof/goroutine?debug=2) beside an `ss -tanp` of the same host
+# is one process's story only if it is tied to that process.
+#
+# The real Go service of scenario 01 (tests/go/rwdeadlock) deadlocks its
+# handlers; 300 clients give up on it, leaving CLOSE_WAIT. Its `ss -tanp`
+# and its goroutine dump are taken as an on-call engineer would.
+#  - `report ss.txt g.txt`: the dump's lock_wait names no process, the
+#    CLOSE_WAIT is a verdict without a cause; stderr suggests --dump;
+#  - `report ss.txt --dump PID=g.txt`: one verdict on the service whose
+#    cause is the lock (close_wait_leak and lock_wait, both on PID);
+#  - `load --dump` first and the capture after, into one database: the
+#    dump is tied once the process is there (a warning before);
+#  - --dump of a file that is not a dump, a bad PID=FILE, and --dump with
+#    a database given to report are refused.
+#
+# Environment: SM_ANALYZE, SM_ROOT. Exit: 0 pass, 77 skip, else fail.
+set -u
+. "$SM_ROOT/tests/lib.sh"
+need_go
+command -v ss >/dev/null 2>&1 || skip "no ss"
+command -v python3 >/dev/null 2>&1 || skip "no python3 for the clients"
+command -v jq >/dev/null 2>&1 || skip "no jq"
+
+work_dir dump-pid   # at exit: kills what $pids holds, removes $tmp
+go_build "$SM_ROOT/tests/go/rwdeadlock" "$tmp/rwdeadlock" || fail "go build failed"
+"$tmp/rwdeadlock" server >"$tmp/svc.ports" 2>"$tmp/svc.err" &
+svc=$!
+pids="$pids $svc"
+wait_file "$tmp/svc.ports" || fail "the service did not start: $(cat "$tmp/svc.err")"
+read -r port pprof <"$tmp/svc.ports"
+
+# 300 requests that take the read lock, then the clients give up.
+python3 - "$port" <<'PY' || fail "the clients failed"
+import socket, sys, time
+port = int(sys.argv[1])
+held = []
+for i in range(300):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.sendall(b"GET /quote?items=sku1,sku2,sku3 HTTP/1.1\r\nHost: svc\r\n\r\n")
+    held.append(s)
+    time.sleep(0.002)
+time.sleep(1.0)
+for s in held:
+    s.close()
+PY
+cw() { grep -c "CLOSE-WAIT.*:$port .*pid=$svc," "$tmp/ss.txt"; }
+i=0
+until ss -tanp >"$tmp/ss.txt" && [ "$(cw)" -ge 250 ]; do
+	i=$((i + 1)); [ $i -lt 100 ] || fail "no CLOSE_WAIT on the service: $(cw)"
+	sleep 0.05
+done
+python3 -c "import sys, urllib.request
+sys.stdout.buffer.write(urllib.request.urlopen('http://127.0.0.1:$pprof/debug/pprof/goroutine?debug=2', timeout=10).read())" \
+	>"$tmp/g.txt" || fail "cannot fetch the goroutine dump"
+echo "the service (pid $svc) holds $(cw) CLOSE_WAIT; the dump has $(grep -c '^goroutine ' "$tmp/g.txt") goroutines"
+
+# rules of a report: "rule:pid" of each finding, sorted
+rules() { jq -r '[.findings[] | "\(.rule):\(.pid)"] | sort | join(" ")' "$1"; }
+
+"$SM_ANALYZE" report --format json "$tmp/ss.txt" "$tmp/g.txt" >"$tmp/apart.json" 2>"$tmp/apart.err" ||
+	fail "report apart: exit $?: $(cat "$tmp/apart.err")"
+[ "$(rules "$tmp/apart.json")" = "close_wait_leak:$svc lock_wait:null" ] ||
+	fail "apart: findings $(rules "$tmp/apart.json")"
+grep -q -- "--dump PID=$tmp/g.txt ties" "$tmp/apart.err" || fail "apart: no --dump hint: $(cat "$tmp/apart.err")"
+echo "ok: apart, the lock names no process and stderr suggests --dump"
+
+"$SM_ANALYZE" report --format json "$tmp/ss.txt" --dump "$svc=$tmp/g.txt" >"$tmp/tied.json" 2>"$tmp/tied.err" ||
+	fail "report --dump: exit $?: $(cat "$tmp/tied.err")"
+[ ! -s "$tmp/tied.err" ] || fail "report --dump: stderr: $(cat "$tmp/tied.err")"
+[ "$(rules "$tmp/tied.json")" = "close_wait_leak:$svc lock_wait:$svc" ] ||
+	fail "--dump: findings $(rules "$tmp/tied.json")"
+verdict=$(jq -r '"\(.verdict.culprit.pid) \(.verdict.rules | sort | join(",")) \(.verdict.cause != null)"' "$tmp/tied.json")
+[ "$verdict" = "$svc close_wait_leak,lock_wait true" ] || fail "--dump: verdict $verdict"
+jq -r .verdict.cause "$tmp/tied.json" | grep -q "sync.RWMutex" || fail "--dump: the cause is not the lock"
+echo "ok: --dump $svc=g.txt: one verdict on pid $svc, its cause the RWMutex"
+
+# Into a database in two runs, the dump first: tied when the process comes.
+db="$tmp/two.db"
+"$SM_ANALYZE" load -q --dump "$svc=$tmp/g.txt" -o "$db" 2>"$tmp/l1.err" || fail "load --dump: exit $?"
+grep -q "no process $svc in the captures loaded" "$tmp/l1.err" || fail "load --dump alone: no warning: $(cat "$tmp/l1.err")"
+"$SM_ANALYZE" load -q "$tmp/ss.txt" -o "$db" 2>"$tmp/l2.err" || fail "load ss: exit $?: $(cat "$tmp/l2.err")"
+tied=$("$SM_ANALYZE" query "$db" "SELECT count(*) FROM dumps d JOIN processes p ON p.id = d.process_id WHERE p.pid = $svc" --csv | tail -n 1)
+[ "$tied" = 1 ] || fail "the dump loaded first is not tied to pid $svc: $tied"
+echo "ok: loaded before its process, the dump is tied when it comes"
+
+refused() { # want-exit text args...
+	want=$1 text=$2
+	shift 2
+	"$SM_ANALYZE" "$@" >/dev/null 2>"$tmp/r.err"
+	rc=$?
+	[ $rc -eq "$want" ] && grep -q -- "$text" "$tmp/r.err" || fail "$*: exit $rc, want $want and '$text': $(cat "$tmp/r.err")"
+}
+refused 1 "not a Go goroutine dump (ss)" report --dump "$svc=$tmp/ss.txt" "$tmp/ss.txt"
+refused 2 "expected PID=FILE" report --dump "$tmp/g.txt" "$tmp/ss.txt"
+refused 2 "expected PID=FILE" load --dump "0=$tmp/g.txt" -o "$tmp/x.db"
+refused 1 "is a database: --series and --dump are for loading" report --dump "$svc=$tmp/g.txt" "$db"
+echo "ok: bad --dump refused"
+kill "$svc"
+exit 0
