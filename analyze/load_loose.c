@@ -16,6 +16,7 @@
 #include "archive_reader.h"
 #include "db.h"
 #include "load_pcap.h"
+#include "log_unwrap.h"
 #include "load_sink.h"
 #include "parse_counters.h"
 #include "parse_lsof.h"
@@ -183,32 +184,74 @@ static int loose_source_end(struct load *ld, const char *path, int r, uint64_t s
 	return -1;
 }
 
-int load_loose(struct load *ld, const char *path, const char *data, size_t len,
-	       int64_t mtime_ns, const char *sha256)
+/*
+ * An unknown text may be a Go trace inside a log (journalctl, docker logs
+ * -t: log_unwrap.h): then c becomes the trace without the log's prefixes,
+ * held in text, of the pid the prefix names unless c has one. 1 if so.
+ */
+static int loose_unwrap(struct loose_capture *c, struct strbuf *text, struct log_unwrap_info *lu)
 {
-	enum sm_format f = ld->opt->format ? ld->opt->format : detect_format(data, len, path);
-	int r;
+	enum sm_format f;
 
-	if (f == FMT_UNKNOWN) {
-		fprintf(ld->msg, "sockmortem: '%s': unknown format (not a bundle, lsof, ss, netstat, "
-			"/proc/net capture or Go goroutine dump); use --format to say which\n", path);
-		ld->rep.failed++;
-		return -1;
-	}
-	if (f == FMT_PCAP)   /* a source of its own, without snapshots */
-		return load_pcap_buf(ld, path, data, len, sha256);
-	r = loose_source_begin(ld, f, path, sha256);
+	if (c->f != FMT_UNKNOWN || !log_unwrap(c->data, c->len, text, lu))
+		return 0;
+	f = detect_format(text->buf, text->len, c->path);
+	if (!format_is_dump(f))
+		return 0;
+	c->data = text->buf;
+	c->len = text->len;
+	c->f = f;
+	if (c->pid == SM_NONE && lu->pid > 0)
+		c->pid = lu->pid;
+	return 1;
+}
+
+/* A capture as a source of one snapshot; lu: how it was unwrapped, or NULL. */
+static int loose_one(struct load *ld, const struct loose_capture *c, const char *sha256, int64_t wall_ns,
+		     const struct log_unwrap_info *lu)
+{
+	char msg[160];
+	int r = loose_source_begin(ld, c->f, c->path, sha256);
+
 	if (r == 1)
 		return 0;
 	if (r == -1) {
 		ld->rep.failed++;
 		return -1;
 	}
-	if (r < 0)
-		return loose_source_end(ld, path, r, 0);
-	r = loose_snapshot(ld, &(struct loose_capture){ path, data, len, f, SM_NONE }, 1,
-			   ld->opt->at_ns ? ld->opt->at_ns : mtime_ns);
-	return loose_source_end(ld, path, r, 1);
+	if (r == 0 && lu) {
+		snprintf(msg, sizeof(msg), "a Go trace in a log (%s prefixes, from line %llu%s): prefixes removed, "
+			 "other lines left out", lu->style, (unsigned long long)lu->first_line,
+			 lu->pid > 0 ? ", of the pid the prefix names" : "");
+		if (ingest_note(ld->ing, c->path, (int64_t)lu->first_line, "info", msg) < 0)
+			r = -2;
+	}
+	if (r == 0)
+		r = loose_snapshot(ld, c, 1, wall_ns);
+	return loose_source_end(ld, c->path, r, 1);
+}
+
+int load_loose(struct load *ld, const char *path, const char *data, size_t len,
+	       int64_t mtime_ns, const char *sha256)
+{
+	struct loose_capture c = { path, data, len, ld->opt->format ? ld->opt->format : detect_format(data, len, path),
+				   SM_NONE };
+	struct strbuf text = STRBUF_INIT;
+	struct log_unwrap_info lu;
+	int unwrapped = loose_unwrap(&c, &text, &lu), r;
+
+	if (c.f == FMT_UNKNOWN) {
+		fprintf(ld->msg, "sockmortem: '%s': unknown format (not a bundle, lsof, ss, netstat, "
+			"/proc/net capture or Go goroutine dump); use --format to say which\n", path);
+		ld->rep.failed++;
+		r = -1;
+	} else if (c.f == FMT_PCAP) {   /* a source of its own, without snapshots */
+		r = load_pcap_buf(ld, path, data, len, sha256);
+	} else {
+		r = loose_one(ld, &c, sha256, ld->opt->at_ns ? ld->opt->at_ns : mtime_ns, unwrapped ? &lu : NULL);
+	}
+	strbuf_release(&text);
+	return r;
 }
 
 struct series_file {
@@ -341,11 +384,12 @@ static int process_known(struct load *ld, int64_t pid)
 
 int load_dump_of(struct load *ld, int64_t pid, const char *path)
 {
-	struct strbuf data = STRBUF_INIT;
+	struct strbuf data = STRBUF_INIT, text = STRBUF_INIT;
+	struct log_unwrap_info lu;
 	struct loose_capture c;
 	struct stat st;
 	char sha[65];
-	int r = -1;
+	int unwrapped, r = -1;
 
 	if (stat(path, &st) < 0) {
 		fprintf(ld->msg, "sockmortem: --dump %lld=%s: %s\n", (long long)pid, path, strerror(errno));
@@ -358,6 +402,7 @@ int load_dump_of(struct load *ld, int64_t pid, const char *path)
 	if (load_read_whole(path, &data, ld->msg) < 0)
 		goto fail;
 	c = (struct loose_capture){ path, data.buf, data.len, detect_format(data.buf, data.len, path), pid };
+	unwrapped = loose_unwrap(&c, &text, &lu);
 	if (!format_is_dump(c.f)) {
 		fprintf(ld->msg, "sockmortem: --dump %lld=%s: not a Go goroutine dump (%s)\n", (long long)pid, path,
 			c.f == FMT_UNKNOWN ? "unknown format" : format_name(c.f));
@@ -367,21 +412,14 @@ int load_dump_of(struct load *ld, int64_t pid, const char *path)
 		fprintf(ld->msg, "sockmortem: --dump %lld=%s: no process %lld in the captures loaded: its goroutines "
 			"stand alone\n", (long long)pid, path, (long long)pid);
 	load_sha256_buf(data.buf, data.len, sha);
-	r = loose_source_begin(ld, c.f, path, sha);
-	if (r == 1) {
-		r = 0;
-		goto out;
-	}
-	if (r == -1)
-		goto fail;
-	if (r == 0)
-		r = loose_snapshot(ld, &c, 1, (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec);
-	r = loose_source_end(ld, path, r, 1);
+	r = loose_one(ld, &c, sha, (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec,
+		      unwrapped ? &lu : NULL);
 	goto out;
 fail:
 	r = -1;
 	ld->rep.failed++;
 out:
+	strbuf_release(&text);
 	strbuf_release(&data);
 	return r;
 }

@@ -34,7 +34,7 @@ putdir() {
 	for f in "$2"/*; do [ -f "$f" ] && put "$1" "$f"; done
 }
 
-for n in procnet counters procpid lsof ss netstat goroutine goroutine_debug1 pprof pcap manifest archive bundle redact; do
+for n in procnet counters procpid lsof ss netstat goroutine goroutine_debug1 log_unwrap pprof pcap manifest archive bundle redact; do
 	mkdir -p "$out/$n"
 	putdir "$n" "$here/seeds/$n"
 done
@@ -49,6 +49,14 @@ putdir ss "$corpus/ss"
 putdir netstat "$corpus/netstat"
 putdir goroutine "$corpus/goroutine-debug2"
 putdir goroutine_debug1 "$corpus/goroutine-debug1"
+# Go traces as log collectors keep them: journalctl, docker logs -t, CRI.
+for f in "$corpus"/goroutine-debug2/panicparse-snippet-Created.txt "$corpus"/goroutine-debug2/gostackparse-lockedm.txt; do
+	[ -f "$f" ] || continue
+	b=$(basename "$f")
+	sed 's/^/Nov 24 10:00:00 web-1 gateway[1466]: /' "$f" >"$out/log_unwrap/journal-$b"
+	sed 's/^/2026-11-24T10:00:00.123456789Z /' "$f" >"$out/log_unwrap/docker-$b"
+	sed 's/^/2026-11-24T10:00:00.123456789Z stderr F /' "$f" >"$out/log_unwrap/cri-$b"
+done
 putdir pprof "$corpus/pprof-proto"
 # The raw protobuf path too: the same profiles, decompressed.
 for f in "$corpus"/pprof-proto/*.gz "$corpus"/pprof-proto/*.pprof; do

@@ -13,7 +13,12 @@
 #  - `load --dump` first and the capture after, into one database: the
 #    dump is tied once the process is there (a warning before);
 #  - --dump of a file that is not a dump, a bad PID=FILE, and --dump with
-#    a database given to report are refused.
+#    a database given to report are refused;
+#  - the dump Go itself prints on `kill -QUIT`, as journald keeps it (each
+#    line "Nov 24 10:00:00 web-1 rwdeadlock[PID]: ...", other programs'
+#    lines between) is read, and its prefix's pid ties it without --dump;
+#    as `docker logs -t` keeps it (timestamps, no pid), it is read, and
+#    --dump ties it.
 #
 # Environment: SM_ANALYZE, SM_ROOT. Exit: 0 pass, 77 skip, else fail.
 set -u
@@ -97,5 +102,32 @@ refused 2 "expected PID=FILE" report --dump "$tmp/g.txt" "$tmp/ss.txt"
 refused 2 "expected PID=FILE" load --dump "0=$tmp/g.txt" -o "$tmp/x.db"
 refused 1 "is a database: --series and --dump are for loading" report --dump "$svc=$tmp/g.txt" "$db"
 echo "ok: bad --dump refused"
-kill "$svc"
+
+# kill -QUIT: Go prints every goroutine to stderr and exits.
+kill -QUIT "$svc"
+wait "$svc" 2>/dev/null
+grep -q '^SIGQUIT: quit' "$tmp/svc.err" || fail "no SIGQUIT dump on the service's stderr: $(head -c 300 "$tmp/svc.err")"
+# What journald and docker make of that stderr (and of other programs' lines).
+{
+	echo "Nov 24 09:59:58 web-1 systemd[1]: Started rwdeadlock.service."
+	awk -v pid="$svc" '{ print "Nov 24 10:00:00 web-1 rwdeadlock[" pid "]: " $0 }
+		NR % 50 == 0 { print "Nov 24 10:00:00 web-1 sshd[900]: Accepted publickey for root" }' "$tmp/svc.err"
+} >"$tmp/journal.log"
+sed 's/^/2026-11-24T10:00:00.123456789Z /' "$tmp/svc.err" >"$tmp/docker.log"
+
+"$SM_ANALYZE" report --format json "$tmp/ss.txt" "$tmp/journal.log" >"$tmp/j.json" 2>"$tmp/j.err" ||
+	fail "report ss journal: exit $?: $(cat "$tmp/j.err")"
+[ ! -s "$tmp/j.err" ] || fail "report ss journal: stderr: $(cat "$tmp/j.err")"
+[ "$(rules "$tmp/j.json")" = "close_wait_leak:$svc lock_wait:$svc" ] || fail "journal: findings $(rules "$tmp/j.json")"
+[ "$(jq -r '.verdict.culprit.pid' "$tmp/j.json")" = "$svc" ] || fail "journal: verdict on $(jq -r '.verdict.culprit.pid' "$tmp/j.json")"
+echo "ok: the SIGQUIT dump in a journal is read and tied to pid $svc by its prefix"
+
+"$SM_ANALYZE" report --format json "$tmp/ss.txt" "$tmp/docker.log" >"$tmp/d.json" 2>"$tmp/d.err" ||
+	fail "report ss docker: exit $?: $(cat "$tmp/d.err")"
+[ "$(rules "$tmp/d.json")" = "close_wait_leak:$svc lock_wait:null" ] || fail "docker: findings $(rules "$tmp/d.json")"
+grep -q -- "--dump PID=" "$tmp/d.err" || fail "docker: no --dump hint: $(cat "$tmp/d.err")"
+"$SM_ANALYZE" report --format json "$tmp/ss.txt" --dump "$svc=$tmp/docker.log" >"$tmp/d2.json" 2>"$tmp/d.err" ||
+	fail "report --dump docker: exit $?: $(cat "$tmp/d.err")"
+[ "$(rules "$tmp/d2.json")" = "close_wait_leak:$svc lock_wait:$svc" ] || fail "docker --dump: findings $(rules "$tmp/d2.json")"
+echo "ok: the SIGQUIT dump in docker logs -t is read, and tied with --dump"
 exit 0

@@ -1,0 +1,211 @@
+/* log_unwrap: a Go trace inside a log; see log_unwrap.h. */
+#include "log_unwrap.h"
+
+#include <string.h>
+
+#include "lines.h"
+
+enum style { STYLE_SYSLOG, STYLE_CRI, STYLE_TIMESTAMP, NSTYLES };
+
+static const char *const style_names[NSTYLES] = { "syslog", "cri", "timestamp" };
+
+/* What a prefix said: its length, and for syslog the program and pid. */
+struct prefix {
+	size_t len;
+	const char *ident;
+	size_t ident_len;
+	int64_t pid;
+};
+
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* n digits at p[i..]; i past them, or 0. */
+static size_t digits(const char *p, size_t n, size_t i, size_t count)
+{
+	size_t k;
+
+	for (k = 0; k < count; k++, i++)
+		if (i >= n || !is_digit(p[i]))
+			return 0;
+	return i;
+}
+
+/* "2026-11-24T10:00:00[.123456789](Z|+00:00|+0000)": its length, or 0. */
+static size_t ts_rfc3339(const char *p, size_t n)
+{
+	size_t i = digits(p, n, 0, 4);
+
+	if (!i || i + 15 > n || p[i] != '-' || !digits(p, n, i + 1, 2) || p[i + 3] != '-' ||
+	    !digits(p, n, i + 4, 2) || (p[i + 6] != 'T' && p[i + 6] != ' ') || !digits(p, n, i + 7, 2) ||
+	    p[i + 9] != ':' || !digits(p, n, i + 10, 2) || p[i + 12] != ':' || !digits(p, n, i + 13, 2))
+		return 0;
+	i += 15;
+	if (i < n && (p[i] == '.' || p[i] == ','))
+		for (i++; i < n && is_digit(p[i]); i++)
+			;
+	if (i < n && p[i] == 'Z')
+		return i + 1;
+	if (i < n && (p[i] == '+' || p[i] == '-') && digits(p, n, i + 1, 2)) {
+		i += 3;
+		if (i < n && p[i] == ':')
+			i++;
+		return digits(p, n, i, 2);
+	}
+	return 0;
+}
+
+/* "Nov 24 10:00:00[.123456]" (day padded with a space or not): length or 0. */
+static size_t ts_syslog(const char *p, size_t n)
+{
+	size_t i = 4;
+
+	if (n < 15 || p[0] < 'A' || p[0] > 'Z' || p[1] < 'a' || p[1] > 'z' || p[2] < 'a' || p[2] > 'z' || p[3] != ' ')
+		return 0;
+	if (p[i] == ' ')
+		i++;
+	if (!is_digit(p[i]))
+		return 0;
+	i += is_digit(p[i + 1]) ? 2 : 1;
+	if (i + 9 > n || p[i] != ' ' || !digits(p, n, i + 1, 2) || p[i + 3] != ':' || !digits(p, n, i + 4, 2) ||
+	    p[i + 6] != ':' || !digits(p, n, i + 7, 2))
+		return 0;
+	i += 9;
+	if (i < n && p[i] == '.')
+		for (i++; i < n && is_digit(p[i]); i++)
+			;
+	return i;
+}
+
+/* After a timestamp at i: " host ident[pid]: " (journalctl, syslog). */
+static int syslog_rest(const char *p, size_t n, size_t i, struct prefix *px)
+{
+	size_t h, id;
+
+	if (i >= n || p[i] != ' ')
+		return 0;
+	for (h = ++i; i < n && p[i] != ' '; i++)
+		;
+	if (i == h || i >= n)
+		return 0;
+	for (id = ++i; i < n && p[i] != ' ' && p[i] != ':' && p[i] != '['; i++)
+		;
+	if (i == id || i >= n)
+		return 0;
+	px->ident = p + id;
+	px->ident_len = i - id;
+	px->pid = -1;
+	if (p[i] == '[') {
+		size_t d = ++i;
+		int64_t pid = 0;
+
+		for (; i < n && is_digit(p[i]) && i - d < 10; i++)
+			pid = pid * 10 + (p[i] - '0');
+		if (i == d || i >= n || p[i] != ']')
+			return 0;
+		px->pid = pid;
+		i++;
+	}
+	if (i + 1 >= n || p[i] != ':' || p[i + 1] != ' ')
+		return 0;
+	px->len = i + 2;
+	return 1;
+}
+
+/* Does the line start with the given prefix style? Fills px. */
+static int prefix_match(enum style s, const char *p, size_t n, struct prefix *px)
+{
+	size_t t = ts_rfc3339(p, n);
+
+	memset(px, 0, sizeof(*px));
+	px->pid = -1;
+	switch (s) {
+	case STYLE_SYSLOG:
+		if (!t)
+			t = ts_syslog(p, n);
+		return t && syslog_rest(p, n, t, px);
+	case STYLE_CRI:
+		if (!t || t + 10 > n || p[t] != ' ' || (memcmp(p + t + 1, "stdout ", 7) && memcmp(p + t + 1, "stderr ", 7)) ||
+		    (p[t + 8] != 'F' && p[t + 8] != 'P') || p[t + 9] != ' ')
+			return 0;
+		px->len = t + 10;
+		return 1;
+	case STYLE_TIMESTAMP:
+		if (!t || t >= n || p[t] != ' ')
+			return 0;
+		px->len = t + 1;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int starts(const char *p, size_t n, const char *s)
+{
+	size_t k = strlen(s);
+
+	return n >= k && !memcmp(p, s, k);
+}
+
+/* The first line of a Go trace: a goroutine header or what Go prints
+ * before one on SIGQUIT, a panic or a fatal error. */
+static int trace_start(const char *p, size_t n)
+{
+	if (starts(p, n, "goroutine ") && n > 10 && is_digit(p[10]))
+		return 1;
+	return starts(p, n, "SIGQUIT: quit") || starts(p, n, "panic: ") || starts(p, n, "fatal error: ");
+}
+
+/* The trace's first line and its prefix style, or 0 when there is none. */
+static int find_trace(const char *buf, size_t len, enum style *style, struct prefix *trace, uint64_t *lineno)
+{
+	struct line_iter it;
+	const char *line;
+	size_t n;
+	int s;
+
+	lines_init(&it, buf, len);
+	while (lines_next(&it, &line, &n))
+		for (s = 0; s < NSTYLES; s++)
+			if (prefix_match((enum style)s, line, n, trace) &&
+			    trace_start(line + trace->len, n - trace->len)) {
+				*style = (enum style)s;
+				*lineno = it.lineno;
+				return 1;
+			}
+	return 0;
+}
+
+/* A syslog line of the same program and process as the trace's. */
+static int same_program(const struct prefix *a, const struct prefix *b)
+{
+	return a->pid == b->pid && a->ident_len == b->ident_len && !memcmp(a->ident, b->ident, a->ident_len);
+}
+
+int log_unwrap(const char *buf, size_t len, struct strbuf *out, struct log_unwrap_info *info)
+{
+	struct prefix trace, px;
+	struct line_iter it;
+	const char *line;
+	enum style style;
+	uint64_t first;
+	size_t n;
+
+	if (!find_trace(buf, len, &style, &trace, &first))
+		return 0;
+	lines_init(&it, buf, len);
+	while (lines_next(&it, &line, &n)) {
+		if (it.lineno >= first && prefix_match(style, line, n, &px) &&
+		    (style != STYLE_SYSLOG || same_program(&px, &trace)))
+			strbuf_add(out, line + px.len, n - px.len);
+		/* every line ends with one, so that an empty last line still
+		 * counts as a line */
+		strbuf_addch(out, '\n');
+	}
+	info->style = style_names[style];
+	info->pid = style == STYLE_SYSLOG ? trace.pid : -1;
+	info->first_line = first;
+	return 1;
+}
