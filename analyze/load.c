@@ -123,6 +123,82 @@ int load_parse_time(const char *s, int64_t *out_ns)
 	return 0;
 }
 
+/* n digits at p as a number, or -1. */
+static int name_num(const char *p, int n)
+{
+	int v = 0;
+
+	for (; n > 0; n--, p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = v * 10 + (*p - '0');
+	}
+	return v;
+}
+
+/* "2026-11-24T10:05[:00]", "20261124-1005[00]", "2026-11-24_10-05-00" at p. */
+static int name_datetime(const char *p, struct tm *tm)
+{
+	int y = name_num(p, 4), mo, d, h, mi, sec = 0;
+
+	if (y < 1990 || y > 2100)
+		return -1;
+	p += 4;
+	p += *p == '-';
+	if ((mo = name_num(p, 2)) < 1 || mo > 12)
+		return -1;
+	p += 2;
+	p += *p == '-';
+	if ((d = name_num(p, 2)) < 1 || d > 31)
+		return -1;
+	p += 2;
+	p += *p == 'T' || *p == '_' || *p == '-' || *p == ' ' || *p == '.';
+	if ((h = name_num(p, 2)) < 0 || h > 23)
+		return -1;
+	p += 2;
+	p += *p == ':' || *p == '-' || *p == '.';
+	if ((mi = name_num(p, 2)) < 0 || mi > 59)
+		return -1;
+	p += 2;
+	if ((*p == ':' || *p == '-' || *p == '.') && name_num(p + 1, 2) >= 0)
+		sec = name_num(p + 1, 2);
+	else if (name_num(p, 2) >= 0)
+		sec = name_num(p, 2);
+	if (sec > 60)
+		return -1;
+	memset(tm, 0, sizeof(*tm));
+	tm->tm_year = y - 1900;
+	tm->tm_mon = mo - 1;
+	tm->tm_mday = d;
+	tm->tm_hour = h;
+	tm->tm_min = mi;
+	tm->tm_sec = sec;
+	return 0;
+}
+
+int load_name_time(const char *path, int64_t *out_ns)
+{
+	const char *base = strrchr(path, '/'), *p;
+	struct tm tm;
+
+	base = base ? base + 1 : path;
+	for (p = base; *p; p++) {
+		size_t run = strspn(p, "0123456789");
+
+		if (run && p > base && p[-1] >= '0' && p[-1] <= '9')
+			continue;   /* inside a run of digits: seen from its start */
+		if (run >= 4 && name_datetime(p, &tm) == 0) {
+			*out_ns = (int64_t)timegm(&tm) * 1000000000;
+			return 0;
+		}
+		if (run == 10 && *p >= '1' && *p <= '2') {   /* epoch seconds, 2001-2033 */
+			*out_ns = (int64_t)strtoll(p, NULL, 10) * 1000000000;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 int load_begin(struct load *ld)
 {
 	char *err = NULL;

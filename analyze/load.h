@@ -104,5 +104,8 @@ void load_rollback(struct load *ld);
 
 /* Parses --at: "2026-11-23T14:00:00Z", "2026-11-23 14:00:00", or epoch seconds. */
 int load_parse_time(const char *s, int64_t *out_ns);
+/* A time a file's name spells (ss-2026-11-24T10:05:00.txt, ss-20261124-1005.txt,
+ * ss.1795514700), read as UTC: 0, or -1 when it spells none. */
+int load_name_time(const char *path, int64_t *out_ns);
 
 #endif

@@ -258,6 +258,8 @@ struct series_file {
 	const char *path;
 	struct strbuf data;
 	int64_t mtime_ns;
+	int64_t name_ns;          /* the time its name spells, or -1 */
+	int64_t t_ns;             /* its snapshot's: the name's, else the mtime */
 	enum sm_format f;
 	char sha[65];
 };
@@ -266,8 +268,8 @@ static int series_cmp(const void *a, const void *b)
 {
 	const struct series_file *x = a, *y = b;
 
-	if (x->mtime_ns != y->mtime_ns)
-		return x->mtime_ns < y->mtime_ns ? -1 : 1;
+	if (x->t_ns != y->t_ns)
+		return x->t_ns < y->t_ns ? -1 : 1;
 	return strcmp(x->path, y->path);
 }
 
@@ -288,6 +290,8 @@ static int series_read(struct load *ld, struct series_file *sf)
 	if (load_read_whole(sf->path, &sf->data, ld->msg) < 0)
 		return -1;
 	sf->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	if (load_name_time(sf->path, &sf->name_ns) < 0)
+		sf->name_ns = -1;
 	sf->f = ld->opt->format ? ld->opt->format : detect_format(sf->data.buf, sf->data.len, sf->path);
 	if (sf->f == FMT_UNKNOWN || sf->f == FMT_PCAP || format_is_dump(sf->f)) {
 		fprintf(ld->msg, "sockmortem: --series: '%s' (%s) is not a socket capture (ss, netstat, lsof, "
@@ -311,14 +315,38 @@ static void series_sha256(const struct series_file *files, int n, char *out)
 	strbuf_release(&all);
 }
 
-static void series_note(struct load *ld, const struct series_file *files, int n)
+/*
+ * Each file's time: the one its name spells when every name spells one
+ * (an mtime is the copy's once a file was attached to a ticket and
+ * downloaded), else its mtime. 1 when the names gave them.
+ */
+static int series_times(struct series_file *files, int n)
+{
+	int i, named = 1;
+
+	for (i = 0; i < n; i++)
+		named &= files[i].name_ns >= 0;
+	for (i = 0; i < n; i++)
+		files[i].t_ns = named ? files[i].name_ns : files[i].mtime_ns;
+	return named;
+}
+
+static void series_note(struct load *ld, const struct series_file *files, int n, int named)
 {
 	char msg[200];
 	int i;
 
 	for (i = 0; i < n; i++) {
-		snprintf(msg, sizeof(msg), "series: snapshot %d of %d (sha256 %.16s...)", i + 1, n, files[i].sha);
+		snprintf(msg, sizeof(msg), "series: snapshot %d of %d, timed by its %s (sha256 %.16s...)", i + 1, n,
+			 named ? "name" : "mtime", files[i].sha);
 		ingest_note(ld->ing, files[i].path, SM_NONE, "info", msg);
+	}
+	/* Copies made at once (scp, a ticket's download) share an mtime. */
+	if (!named && n > 1 && files[n - 1].t_ns - files[0].t_ns < 1000000000) {
+		snprintf(msg, sizeof(msg), "the %d files' mtimes are within 1 s of each other, as a copy's are: rates "
+			 "per minute mean nothing; name them by their times (ss-20261124-1005.txt)", n);
+		ingest_note(ld->ing, files[0].path, SM_NONE, "warning", msg);
+		fprintf(ld->msg, "sockmortem: --series: %s\n", msg);
 	}
 }
 
@@ -326,18 +354,24 @@ int load_series(struct load *ld, int n, char **paths)
 {
 	struct series_file *files = xcalloc((size_t)n, sizeof(*files));
 	char sha[65];
-	int i, r = -1;
+	int i, j, named, r = -1;
 
 	for (i = 0; i < n; i++) {
 		files[i].path = paths[i];
 		if (series_read(ld, &files[i]) < 0)
 			goto fail;
+		for (j = 0; j < i; j++)
+			if (!strcmp(paths[j], paths[i])) {
+				fprintf(ld->msg, "sockmortem: --series: '%s' is given twice\n", paths[i]);
+				goto fail;
+			}
 		if (files[i].f != files[0].f) {
 			fprintf(ld->msg, "sockmortem: --series: '%s' is %s but '%s' is %s: one format per series\n",
 				paths[i], format_name(files[i].f), paths[0], format_name(files[0].f));
 			goto fail;
 		}
 	}
+	named = series_times(files, n);
 	qsort(files, (size_t)n, sizeof(*files), series_cmp);
 	series_sha256(files, n, sha);
 	r = loose_source_begin(ld, files[0].f, files[0].path, sha);
@@ -351,10 +385,10 @@ int load_series(struct load *ld, int n, char **paths)
 		r = loose_source_end(ld, files[0].path, r, 0);
 		goto out;
 	}
-	series_note(ld, files, n);
+	series_note(ld, files, n, named);
 	for (i = 0; i < n && r == 0; i++)
 		r = loose_snapshot(ld, &(struct loose_capture){ files[i].path, files[i].data.buf, files[i].data.len,
-								files[i].f, SM_NONE }, i + 1, files[i].mtime_ns);
+								files[i].f, SM_NONE }, i + 1, files[i].t_ns);
 	r = loose_source_end(ld, files[i - 1].path, r, (uint64_t)n);
 	goto out;
 fail:

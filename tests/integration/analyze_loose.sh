@@ -25,8 +25,11 @@
 #    order, are one source of three snapshots in time order, and the report
 #    is one close_wait_leak on the hub with its growth (without --series:
 #    three single-snapshot findings, and stderr suggests --series); loaded
-#    again, the series is already there; a series of two formats, of a
-#    goroutine dump or with --at is refused with the file named.
+#    again, the series is already there; copies of it (one mtime, as
+#    downloaded) are timed by the times their names spell, or, with none,
+#    load with a warning that their rates mean nothing; a series of two
+#    formats, of a goroutine dump, with --at or with a file twice is
+#    refused with the file named.
 #
 # All checks run; the failures are listed at the end. Exit: 0, 77, 1.
 set -u
@@ -431,6 +434,22 @@ for i in range($1): socket.create_connection(('127.0.0.1', $HUBPORT)).close()"
 		fail "report without --series: no hint to give it: $(cat "$T/err")"
 	"$SM_ANALYZE" report --series --format json "$T/series-1.txt" "$T/series-2.txt" >/dev/null 2>"$T/err"
 	[ ! -s "$T/err" ] || fail "report --series: stderr not empty: $(cat "$T/err")"
+	# Downloaded from a ticket, files share one mtime: times come from names.
+	mkdir -p "$T/copied"
+	for k in 1 2 3; do
+		cp "$T/series-$k.txt" "$T/copied/ss-20261124-10$((k * 2 + 10)).txt"
+		cp "$T/series-$k.txt" "$T/copied/plain-$k.txt"
+	done
+	"$SM_ANALYZE" load --series -q -o "$T/named.db" "$T/copied/ss-20261124-1016.txt" "$T/copied/ss-20261124-1012.txt" \
+		"$T/copied/ss-20261124-1014.txt" 2>"$T/err" || fail "load --series of named copies: exit $?: $(cat "$T/err")"
+	[ ! -s "$T/err" ] || fail "load --series of named copies: stderr: $(cat "$T/err")"
+	expect "--series of copies named by time: timed and ordered by their names" \
+		"$(q "$T/named.db" "SELECT group_concat(strftime('%H:%M', wall_ns / 1e9, 'unixepoch'), ' ') FROM (SELECT * FROM snapshots ORDER BY id)") $(q "$T/named.db" "SELECT group_concat(sockets, ' ') FROM (SELECT sockets FROM v_state_counts v JOIN processes p ON p.id = v.process_id WHERE p.pid = $HUB AND state = 'CLOSE_WAIT' ORDER BY snapshot_id)")" \
+		"10:12 10:14 10:16 100 200 300"
+	"$SM_ANALYZE" load --series -q -o "$T/plain.db" "$T"/copied/plain-*.txt 2>"$T/err" || fail "load --series of copies: exit $?"
+	grep -q "mtimes are within 1 s of each other" "$T/err" || fail "--series of copies with one mtime: no warning: $(cat "$T/err")"
+	expect "--series of copies with one mtime: the warning is a load note too" \
+		"$(q "$T/plain.db" "SELECT count(*) FROM load_notes WHERE severity = 'warning' AND message LIKE '%name them by their times%'")" "1"
 	refused() { # label want-exit want-text args...
 		label=$1 want=$2 text=$3
 		shift 3
@@ -444,6 +463,7 @@ for i in range($1): socket.create_connection(('127.0.0.1', $HUBPORT)).close()"
 	refused "--series with a goroutine dump" 1 "is not a socket capture" \
 		report --series "$T/series-1.txt" "$CORPUS/goroutine-debug2/$(ls "$CORPUS/goroutine-debug2" | head -n 1)"
 	refused "--series with --at" 2 "each file's mtime" load --series --at 1700000000 -o "$T/x.db" "$T/series-1.txt"
+	refused "--series with a file twice" 1 "is given twice" load --series -o "$T/x.db" "$T/series-1.txt" "$T/series-2.txt" "$T/series-1.txt"
 	kill "$HUB" 2>/dev/null
 fi
 
