@@ -1,13 +1,16 @@
 /*
  * load_dump: one Go goroutine dump (pprof debug=1/2/0, goroutineleak, a
  * panic or SIGQUIT trace) into dumps/stacks/goroutines, tied to a process
- * when the caller knows which.
+ * when the caller knows which; and, after a load, the dumps said to be a
+ * pid's (--dump PID=FILE, a log's prefix) tied to that pid's process.
  */
 #include "load.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "db.h"
 #include "parse_goroutine.h"
 #include "parse_pprof.h"
 
@@ -93,4 +96,37 @@ int load_dump(struct load *ld, const char *path, enum sm_format f, const char *d
 	if (goroutines)
 		*goroutines = ds.rows;
 	return 0;
+}
+
+/*
+ * A dump given as a process's (--dump PID=FILE) is a source of its own:
+ * tied here to that pid's process among everything loaded, the one seen
+ * nearest its time, so that the rules see its goroutines and that
+ * process's sockets as one process's. Bundles tie their own.
+ */
+int load_link_dumps(struct load *ld)
+{
+	/* The distance from the dump's time to the process's life, asked
+	 * twice: SQLite does not see the updated row from a subquery's ORDER
+	 * BY, only from its WHERE. */
+#define DUMP_GAP(p) "CASE WHEN dumps.wall_ns BETWEEN " p ".t0 AND " p ".t1 THEN 0 ELSE" \
+	" min(abs(dumps.wall_ns - " p ".t0), abs(dumps.wall_ns - " p ".t1)) END"
+#define DUMP_LIVES "(SELECT p.id, p.pid, a.wall_ns AS t0, b.wall_ns AS t1 FROM processes p" \
+	" JOIN snapshots a ON a.id = p.first_snapshot JOIN snapshots b ON b.id = p.last_snapshot)"
+	static const char sql[] =
+		"UPDATE dumps SET process_id = ("
+		" SELECT x.id FROM " DUMP_LIVES " x WHERE x.pid = dumps.pid"
+		" AND " DUMP_GAP("x") " = (SELECT min(" DUMP_GAP("y") ") FROM " DUMP_LIVES " y WHERE y.pid = dumps.pid)"
+		" ORDER BY x.id DESC LIMIT 1)"
+		" WHERE process_id IS NULL AND pid IS NOT NULL"
+		" AND source_id IN (SELECT id FROM sources WHERE kind <> 'bundle')";
+#undef DUMP_GAP
+#undef DUMP_LIVES
+	char *err = NULL;
+
+	if (db_exec(ld->db, sql, &err) == 0)
+		return 0;
+	fprintf(ld->msg, "sockmortem: cannot tie dumps to their processes: %s\n", err);
+	free(err);
+	return -1;
 }

@@ -1,11 +1,12 @@
 /*
  * load_loose: one loose capture (lsof, ss, netstat, a /proc/net copy)
  * becomes a source with a single snapshot, timed by --at, else by the
- * file's (or archive member's) mtime. With --series, captures of one host
- * taken over time become one source, a snapshot each in time order, so
- * that sockets, processes and their growth are followed across them.
+ * file's (or archive member's) mtime; a goroutine dump given as a
+ * process's (--dump PID=FILE) likewise. The steps of a source are shared
+ * with load_series.c (load_loose.h).
  */
 #include "load.h"
+#include "load_loose.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -13,11 +14,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "archive_reader.h"
 #include "db.h"
 #include "load_pcap.h"
-#include "log_unwrap.h"
 #include "load_sink.h"
+#include "log_unwrap.h"
 #include "parse_counters.h"
 #include "parse_lsof.h"
 #include "parse_netstat.h"
@@ -78,9 +78,7 @@ static int loose_parse(struct load *ld, enum sm_format f, const char *path, cons
 	}
 }
 
-/* Opens the source: 0; 1 when it was loaded before (rolled back, said);
- * -1 no transaction (said); -2 a database error (not said). */
-static int loose_source_begin(struct load *ld, enum sm_format f, const char *path, const char *sha256)
+int loose_source_begin(struct load *ld, enum sm_format f, const char *path, const char *sha256)
 {
 	struct ingest_source_info si;
 	int r;
@@ -104,20 +102,7 @@ static int loose_source_begin(struct load *ld, enum sm_format f, const char *pat
 	return r;
 }
 
-/* A loose file in memory, and what it is. */
-struct loose_capture {
-	const char *path;
-	const char *data;
-	size_t len;
-	enum sm_format f;
-	int64_t pid;              /* a goroutine dump's process (--dump PID=FILE), or SM_NONE */
-};
-
-/*
- * One capture as snapshot seq of the open source. 0; -1 not a valid
- * capture (said on msg); -2 a database error (not said).
- */
-static int loose_snapshot(struct load *ld, const struct loose_capture *c, int64_t seq, int64_t wall_ns)
+int loose_snapshot(struct load *ld, const struct loose_capture *c, int64_t seq, int64_t wall_ns)
 {
 	enum sm_format f = c->f;
 	const char *path = c->path, *data = c->data;
@@ -169,8 +154,7 @@ static int loose_snapshot(struct load *ld, const struct loose_capture *c, int64_
 	return 0;
 }
 
-/* After loose_snapshot's r: the source closed and committed, or rolled back. */
-static int loose_source_end(struct load *ld, const char *path, int r, uint64_t snapshots)
+int loose_source_end(struct load *ld, const char *path, int r, uint64_t snapshots)
 {
 	if (r == 0 && ingest_source_end(ld->ing, 1, NULL) == 0 && load_commit(ld) == 0) {
 		ld->rep.loaded++;
@@ -254,152 +238,6 @@ int load_loose(struct load *ld, const char *path, const char *data, size_t len,
 	return r;
 }
 
-struct series_file {
-	const char *path;
-	struct strbuf data;
-	int64_t mtime_ns;
-	int64_t name_ns;          /* the time its name spells, or -1 */
-	int64_t t_ns;             /* its snapshot's: the name's, else the mtime */
-	enum sm_format f;
-	char sha[65];
-};
-
-static int series_cmp(const void *a, const void *b)
-{
-	const struct series_file *x = a, *y = b;
-
-	if (x->t_ns != y->t_ns)
-		return x->t_ns < y->t_ns ? -1 : 1;
-	return strcmp(x->path, y->path);
-}
-
-/* Reads one file of a series and checks it can be one; -1 said on msg. */
-static int series_read(struct load *ld, struct series_file *sf)
-{
-	struct stat st;
-
-	if (stat(sf->path, &st) < 0) {
-		fprintf(ld->msg, "sockmortem: cannot open '%s': %s\n", sf->path, strerror(errno));
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode) || ar_is_archive(sf->path)) {
-		fprintf(ld->msg, "sockmortem: --series: '%s' is not a loose capture file (a series is of "
-			"ss, netstat, lsof or /proc/net captures, given as files)\n", sf->path);
-		return -1;
-	}
-	if (load_read_whole(sf->path, &sf->data, ld->msg) < 0)
-		return -1;
-	sf->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-	if (load_name_time(sf->path, &sf->name_ns) < 0)
-		sf->name_ns = -1;
-	sf->f = ld->opt->format ? ld->opt->format : detect_format(sf->data.buf, sf->data.len, sf->path);
-	if (sf->f == FMT_UNKNOWN || sf->f == FMT_PCAP || format_is_dump(sf->f)) {
-		fprintf(ld->msg, "sockmortem: --series: '%s' (%s) is not a socket capture (ss, netstat, lsof, "
-			"/proc/net): load it without --series\n", sf->path,
-			sf->f == FMT_UNKNOWN ? "unknown format" : format_name(sf->f));
-		return -1;
-	}
-	load_sha256_buf(sf->data.buf, sf->data.len, sf->sha);
-	return 0;
-}
-
-/* The series' identity: its files' digests in time order. */
-static void series_sha256(const struct series_file *files, int n, char *out)
-{
-	struct strbuf all = STRBUF_INIT;
-	int i;
-
-	for (i = 0; i < n; i++)
-		strbuf_add(&all, files[i].sha, 64);
-	load_sha256_buf(all.buf, all.len, out);
-	strbuf_release(&all);
-}
-
-/*
- * Each file's time: the one its name spells when every name spells one
- * (an mtime is the copy's once a file was attached to a ticket and
- * downloaded), else its mtime. 1 when the names gave them.
- */
-static int series_times(struct series_file *files, int n)
-{
-	int i, named = 1;
-
-	for (i = 0; i < n; i++)
-		named &= files[i].name_ns >= 0;
-	for (i = 0; i < n; i++)
-		files[i].t_ns = named ? files[i].name_ns : files[i].mtime_ns;
-	return named;
-}
-
-static void series_note(struct load *ld, const struct series_file *files, int n, int named)
-{
-	char msg[200];
-	int i;
-
-	for (i = 0; i < n; i++) {
-		snprintf(msg, sizeof(msg), "series: snapshot %d of %d, timed by its %s (sha256 %.16s...)", i + 1, n,
-			 named ? "name" : "mtime", files[i].sha);
-		ingest_note(ld->ing, files[i].path, SM_NONE, "info", msg);
-	}
-	/* Copies made at once (scp, a ticket's download) share an mtime. */
-	if (!named && n > 1 && files[n - 1].t_ns - files[0].t_ns < 1000000000) {
-		snprintf(msg, sizeof(msg), "the %d files' mtimes are within 1 s of each other, as a copy's are: rates "
-			 "per minute mean nothing; name them by their times (ss-20261124-1005.txt)", n);
-		ingest_note(ld->ing, files[0].path, SM_NONE, "warning", msg);
-		fprintf(ld->msg, "sockmortem: --series: %s\n", msg);
-	}
-}
-
-int load_series(struct load *ld, int n, char **paths)
-{
-	struct series_file *files = xcalloc((size_t)n, sizeof(*files));
-	char sha[65];
-	int i, j, named, r = -1;
-
-	for (i = 0; i < n; i++) {
-		files[i].path = paths[i];
-		if (series_read(ld, &files[i]) < 0)
-			goto fail;
-		for (j = 0; j < i; j++)
-			if (!strcmp(paths[j], paths[i])) {
-				fprintf(ld->msg, "sockmortem: --series: '%s' is given twice\n", paths[i]);
-				goto fail;
-			}
-		if (files[i].f != files[0].f) {
-			fprintf(ld->msg, "sockmortem: --series: '%s' is %s but '%s' is %s: one format per series\n",
-				paths[i], format_name(files[i].f), paths[0], format_name(files[0].f));
-			goto fail;
-		}
-	}
-	named = series_times(files, n);
-	qsort(files, (size_t)n, sizeof(*files), series_cmp);
-	series_sha256(files, n, sha);
-	r = loose_source_begin(ld, files[0].f, files[0].path, sha);
-	if (r == 1) {
-		r = 0;
-		goto out;
-	}
-	if (r == -1)
-		goto fail;
-	if (r < 0) {
-		r = loose_source_end(ld, files[0].path, r, 0);
-		goto out;
-	}
-	series_note(ld, files, n, named);
-	for (i = 0; i < n && r == 0; i++)
-		r = loose_snapshot(ld, &(struct loose_capture){ files[i].path, files[i].data.buf, files[i].data.len,
-								files[i].f, SM_NONE }, i + 1, files[i].t_ns);
-	r = loose_source_end(ld, files[i - 1].path, r, (uint64_t)n);
-	goto out;
-fail:
-	ld->rep.failed++;
-out:
-	for (i = 0; i < n; i++)
-		strbuf_release(&files[i].data);
-	free(files);
-	return r;
-}
-
 static int process_known(struct load *ld, int64_t pid)
 {
 	sqlite3_stmt *st = NULL;
@@ -456,37 +294,4 @@ out:
 	strbuf_release(&text);
 	strbuf_release(&data);
 	return r;
-}
-
-/*
- * A dump given as a process's (--dump PID=FILE) is a source of its own:
- * tied here to that pid's process among everything loaded, the one seen
- * nearest its time, so that the rules see its goroutines and that
- * process's sockets as one process's. Bundles tie their own.
- */
-int load_link_dumps(struct load *ld)
-{
-	/* The distance from the dump's time to the process's life, asked
-	 * twice: SQLite does not see the updated row from a subquery's ORDER
-	 * BY, only from its WHERE. */
-#define DUMP_GAP(p) "CASE WHEN dumps.wall_ns BETWEEN " p ".t0 AND " p ".t1 THEN 0 ELSE" \
-	" min(abs(dumps.wall_ns - " p ".t0), abs(dumps.wall_ns - " p ".t1)) END"
-#define DUMP_LIVES "(SELECT p.id, p.pid, a.wall_ns AS t0, b.wall_ns AS t1 FROM processes p" \
-	" JOIN snapshots a ON a.id = p.first_snapshot JOIN snapshots b ON b.id = p.last_snapshot)"
-	static const char sql[] =
-		"UPDATE dumps SET process_id = ("
-		" SELECT x.id FROM " DUMP_LIVES " x WHERE x.pid = dumps.pid"
-		" AND " DUMP_GAP("x") " = (SELECT min(" DUMP_GAP("y") ") FROM " DUMP_LIVES " y WHERE y.pid = dumps.pid)"
-		" ORDER BY x.id DESC LIMIT 1)"
-		" WHERE process_id IS NULL AND pid IS NOT NULL"
-		" AND source_id IN (SELECT id FROM sources WHERE kind <> 'bundle')";
-#undef DUMP_GAP
-#undef DUMP_LIVES
-	char *err = NULL;
-
-	if (db_exec(ld->db, sql, &err) == 0)
-		return 0;
-	fprintf(ld->msg, "sockmortem: cannot tie dumps to their processes: %s\n", err);
-	free(err);
-	return -1;
 }
