@@ -32,8 +32,9 @@ static const char load_help[] =
 "                       /debug/pprof/goroutine?debug=2): tied to that process in\n"
 "                       the captures loaded; repeatable\n"
 "      --series         the inputs are captures of one host taken over time\n"
-"                       (ss-1.txt ss-2.txt ...): one source, a snapshot each in\n"
-"                       the order of their mtimes, so that growth shows\n";
+"                       (ss-20261124-1005.txt ...): one source, a snapshot each\n"
+"                       in time order (the times their names spell, else their\n"
+"                       mtimes), so that growth shows\n";
 
 static int load_run(struct sm_ctx *ctx, int argc, char **argv)
 {
@@ -89,7 +90,8 @@ static int load_run(struct sm_ctx *ctx, int argc, char **argv)
 		}
 	}
 	if (lo.series && lo.at_ns)
-		return cmd_usage(ctx, &cmd_load, "--at gives one time: a --series takes each file's mtime");
+		return cmd_usage(ctx, &cmd_load,
+				 "--at gives one time: a --series times each file (by its name, else its mtime)");
 	/* No input but an existing DB: opening it for writing is what brings
 	 * a database from an older sockmortem up to this schema. */
 	if (optind >= argc && !lo.ndumps && access(dbpath, F_OK) < 0)

@@ -462,7 +462,7 @@ for i in range($1): socket.create_connection(('127.0.0.1', $HUBPORT)).close()"
 		report --series "$CORPUS/netstat/$(ls "$CORPUS/netstat" | head -n 1)" "$T/series-1.txt"
 	refused "--series with a goroutine dump" 1 "is not a socket capture" \
 		report --series "$T/series-1.txt" "$CORPUS/goroutine-debug2/$(ls "$CORPUS/goroutine-debug2" | head -n 1)"
-	refused "--series with --at" 2 "each file's mtime" load --series --at 1700000000 -o "$T/x.db" "$T/series-1.txt"
+	refused "--series with --at" 2 "a --series times each file" load --series --at 1700000000 -o "$T/x.db" "$T/series-1.txt"
 	refused "--series with a file twice" 1 "is given twice" load --series -o "$T/x.db" "$T/series-1.txt" "$T/series-2.txt" "$T/series-1.txt"
 	kill "$HUB" 2>/dev/null
 fi
