@@ -5,9 +5,12 @@
 
 #include "lines.h"
 
-enum style { STYLE_SYSLOG, STYLE_CRI, STYLE_TIMESTAMP, NSTYLES };
+enum style { STYLE_SYSLOG, STYLE_CRI, STYLE_TIMESTAMP, STYLE_DOCKER_JSON, NSTYLES };
 
-static const char *const style_names[NSTYLES] = { "syslog", "cri", "timestamp" };
+static const char *const style_names[NSTYLES] = { "syslog", "cri", "timestamp", "docker-json" };
+
+/* Docker's json-file driver: {"log":"goroutine 1 [running]:\n","stream":...} */
+#define DOCKER_JSON "{\"log\":\""
 
 /* What a prefix said: its length, and for syslog the program and pid. */
 struct prefix {
@@ -137,9 +140,94 @@ static int prefix_match(enum style s, const char *p, size_t n, struct prefix *px
 			return 0;
 		px->len = t + 1;
 		return 1;
+	case STYLE_DOCKER_JSON:
+		px->len = sizeof(DOCKER_JSON) - 1;
+		return n >= px->len && !memcmp(p, DOCKER_JSON, px->len);
 	default:
 		return 0;
 	}
+}
+
+static int hex_value(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* A \uXXXX escape at p (after the backslash and 'u') as UTF-8 into dst
+ * (room for 3): its length; a surrogate, which would need its pair, is '?'. */
+static size_t json_u(const char *p, size_t n, char *dst)
+{
+	unsigned v = 0;
+	int k, h;
+
+	for (k = 0; k < 4; k++) {
+		if ((size_t)k >= n || (h = hex_value(p[k])) < 0)
+			return 0;
+		v = v * 16 + (unsigned)h;
+	}
+	if (v < 0x80) {
+		dst[0] = (char)v;
+		return 1;
+	}
+	if (v < 0x800) {
+		dst[0] = (char)(0xc0 | v >> 6);
+		dst[1] = (char)(0x80 | (v & 0x3f));
+		return 2;
+	}
+	if (v >= 0xd800 && v <= 0xdfff) {
+		dst[0] = '?';
+		return 1;
+	}
+	dst[0] = (char)(0xe0 | v >> 12);
+	dst[1] = (char)(0x80 | ((v >> 6) & 0x3f));
+	dst[2] = (char)(0x80 | (v & 0x3f));
+	return 3;
+}
+
+/*
+ * The JSON string at p (after its opening quote), decoded into dst (at
+ * most cap bytes; never more than n), up to its closing quote: its decoded
+ * length. Newlines inside become spaces and the one that ends a docker
+ * log entry goes, so that a line stays one line.
+ */
+static size_t json_text(const char *p, size_t n, char *dst, size_t cap)
+{
+	size_t i = 0, o = 0;
+
+	while (i < n && p[i] != '"' && o + 3 <= cap) {
+		char c = p[i++];
+
+		if (c == '\\' && i < n) {
+			char e = p[i++];
+
+			if (e == 'u') {
+				size_t k = json_u(p + i, n - i, dst + o);
+
+				if (!k)
+					break;
+				o += k;
+				i += 4;
+				continue;
+			}
+			c = e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e == 'b' ? '\b' : e == 'f' ? '\f' : e;
+		}
+		dst[o++] = c == '\n' ? ' ' : c;
+	}
+	if (o && dst[o - 1] == ' ' && i >= 2 && p[i - 1] == 'n' && p[i - 2] == '\\')
+		o--;
+	return o;
+}
+
+/* The text a line holds after its prefix px, appended to out. */
+static void line_text(enum style s, const char *line, size_t n, const struct prefix *px, struct strbuf *out)
+{
+	if (s != STYLE_DOCKER_JSON) {
+		strbuf_add(out, line + px->len, n - px->len);
+		return;
+	}
+	strbuf_grow(out, n);
+	out->len += json_text(line + px->len, n - px->len, out->buf + out->len, n);
+	out->buf[out->len] = '\0';
 }
 
 static int starts(const char *p, size_t n, const char *s)
@@ -168,13 +256,25 @@ static int find_trace(const char *buf, size_t len, enum style *style, struct pre
 
 	lines_init(&it, buf, len);
 	while (lines_next(&it, &line, &n))
-		for (s = 0; s < NSTYLES; s++)
-			if (prefix_match((enum style)s, line, n, trace) &&
-			    trace_start(line + trace->len, n - trace->len)) {
+		for (s = 0; s < NSTYLES; s++) {
+			const char *text;
+			char head[64];
+			size_t tn;
+
+			if (!prefix_match((enum style)s, line, n, trace))
+				continue;
+			text = line + trace->len;
+			tn = n - trace->len;
+			if (s == STYLE_DOCKER_JSON) {   /* enough of it to know a trace */
+				tn = json_text(text, tn, head, sizeof(head));
+				text = head;
+			}
+			if (trace_start(text, tn)) {
 				*style = (enum style)s;
 				*lineno = it.lineno;
 				return 1;
 			}
+		}
 	return 0;
 }
 
@@ -199,7 +299,7 @@ int log_unwrap(const char *buf, size_t len, struct strbuf *out, struct log_unwra
 	while (lines_next(&it, &line, &n)) {
 		if (it.lineno >= first && prefix_match(style, line, n, &px) &&
 		    (style != STYLE_SYSLOG || same_program(&px, &trace)))
-			strbuf_add(out, line + px.len, n - px.len);
+			line_text(style, line, n, &px, out);
 		/* every line ends with one, so that an empty last line still
 		 * counts as a line */
 		strbuf_addch(out, '\n');

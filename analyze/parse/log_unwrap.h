@@ -5,9 +5,10 @@
  * printed to stderr on `kill -QUIT`, read back from where stderr went:
  * `journalctl -u svc` ("Nov 24 10:00:00 web-1 gateway[1466]: goroutine 1
  * [running]:"), syslog, `docker logs -t` and `kubectl logs --timestamps`
- * ("2026-11-24T10:00:00.123456789Z goroutine 1 ..."), or a container
- * runtime's log file ("... stderr F goroutine 1 ..."). Each line carries a
- * prefix, and other programs' lines may be interleaved.
+ * ("2026-11-24T10:00:00.123456789Z goroutine 1 ..."), a container
+ * runtime's log file ("... stderr F goroutine 1 ...") or Docker's own
+ * json-file log ({"log":"goroutine 1 [running]:\n",...}, unescaped). Each
+ * line carries a prefix, and other programs' lines may be interleaved.
  *
  * log_unwrap finds the first line whose text after such a prefix is a
  * goroutine header ("goroutine N [" or Go's "SIGQUIT: quit", "panic:",
@@ -27,7 +28,7 @@
 #include "strbuf.h"
 
 struct log_unwrap_info {
-	const char *style;        /* "syslog", "cri" or "timestamp" */
+	const char *style;        /* "syslog", "cri", "timestamp" or "docker-json" */
 	int64_t pid;              /* the syslog prefix's [pid] of the trace, or -1 */
 	uint64_t first_line;      /* 1-based line of the trace's first line */
 };

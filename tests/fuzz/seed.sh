@@ -49,13 +49,17 @@ putdir ss "$corpus/ss"
 putdir netstat "$corpus/netstat"
 putdir goroutine "$corpus/goroutine-debug2"
 putdir goroutine_debug1 "$corpus/goroutine-debug1"
-# Go traces as log collectors keep them: journalctl, docker logs -t, CRI.
+# Go traces as log collectors keep them: journalctl, docker logs -t, CRI,
+# docker's json-file.
 for f in "$corpus"/goroutine-debug2/panicparse-snippet-Created.txt "$corpus"/goroutine-debug2/gostackparse-lockedm.txt; do
 	[ -f "$f" ] || continue
 	b=$(basename "$f")
 	sed 's/^/Nov 24 10:00:00 web-1 gateway[1466]: /' "$f" >"$out/log_unwrap/journal-$b"
 	sed 's/^/2026-11-24T10:00:00.123456789Z /' "$f" >"$out/log_unwrap/docker-$b"
 	sed 's/^/2026-11-24T10:00:00.123456789Z stderr F /' "$f" >"$out/log_unwrap/cri-$b"
+	awk '{ gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); gsub(/\t/, "\\t")
+	       printf "{\"log\":\"%s\\n\",\"stream\":\"stderr\",\"time\":\"2026-11-24T10:00:00Z\"}\n", $0 }' \
+		"$f" >"$out/log_unwrap/json-$b"
 done
 putdir pprof "$corpus/pprof-proto"
 # The raw protobuf path too: the same profiles, decompressed.

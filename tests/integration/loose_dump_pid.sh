@@ -17,8 +17,8 @@
 #  - the dump Go itself prints on `kill -QUIT`, as journald keeps it (each
 #    line "Nov 24 10:00:00 web-1 rwdeadlock[PID]: ...", other programs'
 #    lines between) is read, and its prefix's pid ties it without --dump;
-#    as `docker logs -t` keeps it (timestamps, no pid), it is read, and
-#    --dump ties it.
+#    as `docker logs -t` keeps it (timestamps, no pid) and as docker's
+#    json-file log does (escaped JSON), it is read, and --dump ties it.
 #
 # Environment: SM_ANALYZE, SM_ROOT. Exit: 0 pass, 77 skip, else fail.
 set -u
@@ -114,6 +114,10 @@ grep -q '^SIGQUIT: quit' "$tmp/svc.err" || fail "no SIGQUIT dump on the service'
 		NR % 50 == 0 { print "Nov 24 10:00:00 web-1 sshd[900]: Accepted publickey for root" }' "$tmp/svc.err"
 } >"$tmp/journal.log"
 sed 's/^/2026-11-24T10:00:00.123456789Z /' "$tmp/svc.err" >"$tmp/docker.log"
+# docker's json-file driver: each line a JSON object, the text escaped
+awk '{ gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); gsub(/\t/, "\\t")
+       printf "{\"log\":\"%s\\n\",\"stream\":\"stderr\",\"time\":\"2026-11-24T10:00:00Z\"}\n", $0 }' \
+	"$tmp/svc.err" >"$tmp/docker-json.log"
 
 "$SM_ANALYZE" report --format json "$tmp/ss.txt" "$tmp/journal.log" >"$tmp/j.json" 2>"$tmp/j.err" ||
 	fail "report ss journal: exit $?: $(cat "$tmp/j.err")"
@@ -130,4 +134,9 @@ grep -q -- "--dump PID=" "$tmp/d.err" || fail "docker: no --dump hint: $(cat "$t
 	fail "report --dump docker: exit $?: $(cat "$tmp/d.err")"
 [ "$(rules "$tmp/d2.json")" = "close_wait_leak:$svc lock_wait:$svc" ] || fail "docker --dump: findings $(rules "$tmp/d2.json")"
 echo "ok: the SIGQUIT dump in docker logs -t is read, and tied with --dump"
+"$SM_ANALYZE" report --format json "$tmp/ss.txt" --dump "$svc=$tmp/docker-json.log" >"$tmp/dj.json" 2>"$tmp/dj.err" ||
+	fail "report --dump docker json-file: exit $?: $(cat "$tmp/dj.err")"
+[ "$(rules "$tmp/dj.json")" = "close_wait_leak:$svc lock_wait:$svc" ] || fail "docker json-file: findings $(rules "$tmp/dj.json")"
+jq -r .verdict.cause "$tmp/dj.json" | grep -q "main.(\*catalog).price" || fail "docker json-file: the cause lost its frame"
+echo "ok: the SIGQUIT dump in docker's json-file log is unescaped, read, and tied with --dump"
 exit 0

@@ -86,6 +86,22 @@ static void t_timestamps(void **state)
 		      "goroutine 1 [running]:\nhello\nmain.main()\n", "cri", -1, 1);
 }
 
+/* Docker's json-file log: the "log" string unescaped, its final newline
+ * gone, a newline inside it a space (one line stays one line). */
+static void t_docker_json(void **state)
+{
+	(void)state;
+	expect_unwrap("{\"log\":\"listening\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-24T10:00:00Z\"}\n"
+		      "{\"log\":\"goroutine 1 [running]:\\n\",\"stream\":\"stderr\",\"time\":\"2026-11-24T10:00:01Z\"}\n"
+		      "{\"log\":\"main.(*T).run(\\\"x\\\")\\n\",\"stream\":\"stderr\"}\n"
+		      "{\"log\":\"\\t/src/main.go:12 +0x90 \\u00e9\\u4e2d\\ud83d\\n\",\"stream\":\"stderr\"}\n"
+		      "{\"log\":\"two\\nlines\\n\"}\n"
+		      "{\"log\":\"cut \\u00\"}\n",
+		      "\ngoroutine 1 [running]:\nmain.(*T).run(\"x\")\n\t/src/main.go:12 +0x90 \xc3\xa9\xe4\xb8\xad?\n"
+		      "two lines\ncut \n",
+		      "docker-json", -1, 2);
+}
+
 /* Line numbers stay: CRLF lines lose only their '\r', every line is kept. */
 static void t_crlf(void **state)
 {
@@ -147,6 +163,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_journal),  cmocka_unit_test(t_journal_forms), cmocka_unit_test(t_timestamps),
 		cmocka_unit_test(t_crlf),     cmocka_unit_test(t_none),          cmocka_unit_test(t_parses),
+		cmocka_unit_test(t_docker_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
