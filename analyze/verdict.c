@@ -25,10 +25,24 @@ static enum part rule_part(const char *rule)
 	return PART_WITNESS;
 }
 
-/* The process a finding blames, directly or as the cause it points at. */
+/*
+ * The process a finding blames, directly or as the cause it points at: its
+ * processes.id; for a dump of a pid no capture showed (a SIGQUIT dump from
+ * a journal, alone), minus that pid, so that it still names a culprit.
+ */
 static int64_t anchor(const struct finding *f)
 {
-	return f->related_process_id != REPORT_NONE ? f->related_process_id : f->process_id;
+	if (f->related_process_id != REPORT_NONE)
+		return f->related_process_id;
+	if (f->process_id != REPORT_NONE)
+		return f->process_id;
+	return f->pid != REPORT_NONE && f->pid > 0 ? -f->pid : REPORT_NONE;
+}
+
+/* Does f blame who itself, not through another finding? */
+static int direct(const struct finding *f, int64_t who)
+{
+	return f->related_process_id == REPORT_NONE && anchor(f) == who;
 }
 
 static double weight(const struct finding *f)
@@ -78,7 +92,7 @@ static const struct finding *first_of(const struct report *rep, int64_t who, enu
 
 		if (anchor(f) != who || rule_part(f->rule) != part)
 			continue;
-		if (f->process_id == who)
+		if (direct(f, who))
 			return f;
 		if (!pointing)
 			pointing = f;
@@ -91,11 +105,11 @@ static void take_identity(struct verdict *v, const struct report *rep, int64_t w
 {
 	size_t i;
 
-	v->process_id = who;
+	v->process_id = who > 0 ? who : REPORT_NONE;
 	for (i = 0; i < rep->nfindings; i++) {
 		const struct finding *f = &rep->findings[i];
 
-		if (f->process_id != who)
+		if (!direct(f, who))
 			continue;
 		v->pid = f->pid;
 		v->comm = f->comm ? xstrdup(f->comm) : NULL;

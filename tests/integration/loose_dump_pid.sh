@@ -17,6 +17,7 @@
 #  - the dump Go itself prints on `kill -QUIT`, as journald keeps it (each
 #    line "Nov 24 10:00:00 web-1 rwdeadlock[PID]: ...", other programs'
 #    lines between) is read, and its prefix's pid ties it without --dump;
+#    alone, it still names that pid in the verdict;
 #    as `docker logs -t` keeps it (timestamps, no pid) and as docker's
 #    json-file log does (escaped JSON), it is read, and --dump ties it.
 #
@@ -125,6 +126,12 @@ awk '{ gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); gsub(/\t/, "\\t")
 [ "$(rules "$tmp/j.json")" = "close_wait_leak:$svc lock_wait:$svc" ] || fail "journal: findings $(rules "$tmp/j.json")"
 [ "$(jq -r '.verdict.culprit.pid' "$tmp/j.json")" = "$svc" ] || fail "journal: verdict on $(jq -r '.verdict.culprit.pid' "$tmp/j.json")"
 echo "ok: the SIGQUIT dump in a journal is read and tied to pid $svc by its prefix"
+# The journal alone, with no capture: the deadlock still names its pid.
+"$SM_ANALYZE" report --format json "$tmp/journal.log" >"$tmp/jo.json" 2>"$tmp/jo.err" ||
+	fail "report journal alone: exit $?: $(cat "$tmp/jo.err")"
+verdict=$(jq -r '"\(.verdict.found) \(.verdict.culprit.pid) \(.verdict.culprit.process_id) \(.verdict.rules | join(","))"' "$tmp/jo.json")
+[ "$verdict" = "true $svc null lock_wait" ] || fail "journal alone: verdict $verdict"
+echo "ok: the journal alone: a verdict on pid $svc, the lock its cause"
 
 "$SM_ANALYZE" report --format json "$tmp/ss.txt" "$tmp/docker.log" >"$tmp/d.json" 2>"$tmp/d.err" ||
 	fail "report ss docker: exit $?: $(cat "$tmp/d.err")"
