@@ -191,7 +191,7 @@ int load_name_time(const char *path, int64_t *out_ns)
 			*out_ns = (int64_t)timegm(&tm) * 1000000000;
 			return 0;
 		}
-		if (run == 10 && *p >= '1' && *p <= '2') {   /* epoch seconds, 2001-2033 */
+		if (run == 10 && *p >= '1' && *p <= '2') {   /* epoch seconds, 2001-2065 */
 			*out_ns = (int64_t)strtoll(p, NULL, 10) * 1000000000;
 			return 0;
 		}
