@@ -31,7 +31,8 @@ static const char load_help[] =
 "      --dump PID=FILE  FILE is a Go goroutine dump of process PID (curl of its\n"
 "                       /debug/pprof/goroutine?debug=2): tied to that process in\n"
 "                       the captures loaded; repeatable\n"
-"      --series         the inputs are captures of one host taken over time\n"
+"      --series         the inputs (files, or a directory or archive of them) are\n"
+"                       captures of one host taken over time\n"
 "                       (ss-20261124-1005.txt ...): one source, a snapshot each\n"
 "                       in time order (the times their names spell, else their\n"
 "                       mtimes), so that growth shows\n";

@@ -27,8 +27,9 @@
 #    three single-snapshot findings, and stderr suggests --series); loaded
 #    again, the series is already there; copies of it (one mtime, as
 #    downloaded) are timed by the times their names spell, or, with none,
-#    load with a warning that their rates mean nothing; a series of two
-#    formats, of a goroutine dump, with --at or with a file twice is
+#    load with a warning that their rates mean nothing; a directory and a
+#    tar.gz of them (and a README, left out) are the same series; a series
+#    of two formats, of a goroutine dump, with --at or with a file twice is
 #    refused with the file named.
 #
 # All checks run; the failures are listed at the end. Exit: 0, 77, 1.
@@ -450,6 +451,20 @@ for i in range($1): socket.create_connection(('127.0.0.1', $HUBPORT)).close()"
 	grep -q "mtimes are within 1 s of each other" "$T/err" || fail "--series of copies with one mtime: no warning: $(cat "$T/err")"
 	expect "--series of copies with one mtime: the warning is a load note too" \
 		"$(q "$T/plain.db" "SELECT count(*) FROM load_notes WHERE severity = 'warning' AND message LIKE '%name them by their times%'")" "1"
+	# As a ticket's attachment: a directory, a tar.gz of it, with a note beside.
+	mkdir -p "$T/ticket"
+	cp "$T"/copied/ss-20261124-10*.txt "$T/ticket/"
+	echo "captured by hand during the incident" >"$T/ticket/README.txt"
+	(cd "$T/ticket" && tar -czf "$T/ticket.tar.gz" .)
+	for input in "$T/ticket" "$T/ticket.tar.gz"; do
+		"$SM_ANALYZE" report --series --format json "$input" >"$T/ticket.json" 2>"$T/err" ||
+			fail "report --series $(basename "$input"): exit $?: $(cat "$T/err")"
+		expect "report --series $(basename "$input"): the hub's growth, from the names' times" \
+			"$(jq -r '[.findings[] | "\(.rule):\(.pid):\(.figures.close_wait_first):\(.figures.close_wait_last):\(.figures.snapshots):\(.figures.span_min)"] | join(" ")' "$T/ticket.json")" \
+			"close_wait_leak:$HUB:100:300:3:4"
+		grep -q "README.txt' (unknown format) is not a socket capture .*: left out" "$T/err" ||
+			fail "report --series $(basename "$input"): the README is not said to be left out: $(cat "$T/err")"
+	done
 	refused() { # label want-exit want-text args...
 		label=$1 want=$2 text=$3
 		shift 3
