@@ -345,17 +345,16 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int load_dir(struct load *ld, const char *path)
+char **load_dir_names(const char *path, size_t *n, FILE *msg)
 {
 	DIR *d = opendir(path);
 	struct dirent *de;
 	char **names = NULL;
-	size_t n = 0, i;
-	int r = 0;
 
+	*n = 0;
 	if (!d) {
-		fprintf(ld->msg, "sockmortem: cannot open directory '%s': %s\n", path, strerror(errno));
-		return -1;
+		fprintf(msg, "sockmortem: cannot open directory '%s': %s\n", path, strerror(errno));
+		return NULL;
 	}
 	while ((de = readdir(d)) != NULL) {
 		struct strbuf sb = STRBUF_INIT;
@@ -363,11 +362,25 @@ static int load_dir(struct load *ld, const char *path)
 		if (de->d_name[0] == '.')
 			continue;
 		strbuf_addf(&sb, "%s/%s", path, de->d_name);
-		names = xreallocarray(names, n + 1, sizeof(*names));
-		names[n++] = strbuf_detach(&sb, NULL);
+		names = xreallocarray(names, *n + 1, sizeof(*names));
+		names[(*n)++] = strbuf_detach(&sb, NULL);
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), name_cmp);
+	if (*n)
+		qsort(names, *n, sizeof(*names), name_cmp);
+	else
+		names = xcalloc(1, sizeof(*names));
+	return names;
+}
+
+static int load_dir(struct load *ld, const char *path)
+{
+	size_t n, i;
+	char **names = load_dir_names(path, &n, ld->msg);
+	int r = 0;
+
+	if (!names)
+		return -1;
 	for (i = 0; i < n; i++) {
 		if (load_input(ld, names[i]) < 0)
 			r = -1;

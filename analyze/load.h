@@ -84,6 +84,9 @@ int load_dump(struct load *ld, const char *path, enum sm_format f, const char *d
 struct stat;
 int load_files_known(struct load *ld, const char *path, const struct stat *st);
 int load_files_done(struct load *ld, const char *path, const struct stat *st, int r);
+/* A directory's entries but dot files, as "path/name", in name order: the
+ * caller frees each and the array; NULL when it cannot be read (said). */
+char **load_dir_names(const char *path, size_t *n, FILE *msg);
 /* The first n bytes of the file at path (fewer at its end): how many, or -1. */
 ssize_t load_file_head(const char *path, void *buf, size_t n);
 

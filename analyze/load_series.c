@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/stat.h>
 
 #include "archive_reader.h"
@@ -38,7 +37,6 @@ struct series {
 	struct series_file *files;
 	size_t n;
 	size_t bytes;
-	int failed;               /* said on msg */
 };
 
 static int series_cmp(const void *a, const void *b)
@@ -162,38 +160,22 @@ static int series_archive(struct series *sr, const char *path)
 			(unsigned long long)res.offset);
 		return -1;
 	}
-	return sa.failed ? -1 : 0;
-}
-
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	/* A series with a hole in it would be measured wrong: all or nothing. */
+	if (!sa.failed && res.skipped)
+		fprintf(sr->ld->msg, "sockmortem: --series: %s: %llu member(s) skipped (said above): not loaded\n", path,
+			(unsigned long long)res.skipped);
+	return sa.failed || res.skipped ? -1 : 0;
 }
 
 /* A directory's regular files (not its subdirectories), in name order. */
 static int series_dir(struct series *sr, const char *path)
 {
-	DIR *d = opendir(path);
-	struct dirent *de;
-	char **names = NULL;
-	size_t n = 0, i;
+	size_t n, i;
+	char **names = load_dir_names(path, &n, sr->ld->msg);
 	int r = 0;
 
-	if (!d) {
-		fprintf(sr->ld->msg, "sockmortem: cannot open directory '%s': %s\n", path, strerror(errno));
+	if (!names)
 		return -1;
-	}
-	while ((de = readdir(d)) != NULL) {
-		struct strbuf sb = STRBUF_INIT;
-
-		if (de->d_name[0] == '.')
-			continue;
-		strbuf_addf(&sb, "%s/%s", path, de->d_name);
-		names = xreallocarray(names, n + 1, sizeof(*names));
-		names[n++] = strbuf_detach(&sb, NULL);
-	}
-	closedir(d);
-	qsort(names, n, sizeof(*names), name_cmp);
 	for (i = 0; i < n; i++) {
 		struct stat st;
 
@@ -274,7 +256,7 @@ static void series_note(struct load *ld, const struct series_file *files, int n,
 
 int load_series(struct load *ld, int n, char **paths)
 {
-	struct series sr = { ld, NULL, 0, 0, 0 };
+	struct series sr = { ld, NULL, 0, 0 };
 	struct series_file *files;
 	char sha[65];
 	int i, named, r = -1;
