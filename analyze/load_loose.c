@@ -238,20 +238,13 @@ int load_loose(struct load *ld, const char *path, const char *data, size_t len,
 	return r;
 }
 
+/* Is a process of that pid loaded? When it cannot be told, yes: nothing is said. */
 static int process_known(struct load *ld, int64_t pid)
 {
-	sqlite3_stmt *st = NULL;
-	char *err = NULL;
-	int known = 1;   /* when it cannot be told, nothing is said */
+	char sql[80];
 
-	if (db_prepare(ld->db, "SELECT 1 FROM processes WHERE pid = ?", &st, &err) < 0) {
-		free(err);
-		return known;
-	}
-	sqlite3_bind_int64(st, 1, pid);
-	known = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return known;
+	snprintf(sql, sizeof(sql), "SELECT EXISTS (SELECT 1 FROM processes WHERE pid = %lld)", (long long)pid);
+	return db_int(ld->db, sql, 1) != 0;
 }
 
 int load_dump_of(struct load *ld, int64_t pid, const char *path)
