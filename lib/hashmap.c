@@ -86,7 +86,8 @@ void hashmap_init(struct hashmap *m, size_t key_max, size_t val_size)
 void hashmap_free(struct hashmap *m)
 {
 	free(m->slots);
-	m->slots = NULL;
+	free(m->spare);
+	m->slots = m->spare = NULL;
 	m->cap = m->count = m->tombs = 0;
 }
 
@@ -125,13 +126,28 @@ static int slot_matches(const unsigned char *s, uint32_t h, const void *key, siz
 	return s[0] == SLOT_FULL && slot_hash(s) == h && slot_klen(s) == klen && !memcmp(s + SLOT_KEY, key, klen);
 }
 
-/* Moves every entry into a table of newcap slots; no key is hashed again. */
+/*
+ * Moves every entry into a table of newcap slots; no key is hashed again.
+ * A map with steady churn is rebuilt at the same size every time its
+ * tombstones fill a quarter of it: those rebuilds swap between two arrays
+ * kept for it, as a fresh one each time cost page faults, and in a
+ * threaded program a TLB flush on every core when it was freed.
+ */
 static void hashmap_resize(struct hashmap *m, size_t newcap)
 {
 	struct hashmap old = *m;
 	size_t i, mask = newcap - 1;
 
-	m->slots = xcalloc(newcap, m->slot_size);
+	if (newcap != m->cap || !m->spare) {
+		free(m->spare);
+		/* not calloc: its zero pages, read by the first probes, would each
+		 * be copied on the first write, and every core's TLB flushed */
+		m->spare = xreallocarray(NULL, newcap, m->slot_size);
+	}
+	m->slots = m->spare;
+	m->spare = NULL;
+	for (i = 0; i < newcap; i++)
+		m->slots[i * m->slot_size] = SLOT_EMPTY;
 	m->cap = newcap;
 	m->count = 0;
 	m->tombs = 0;
@@ -146,7 +162,10 @@ static void hashmap_resize(struct hashmap *m, size_t newcap)
 		memcpy(slot_at(m, j), s, m->slot_size);
 		m->count++;
 	}
-	free(old.slots);
+	if (newcap == old.cap)
+		m->spare = old.slots;
+	else
+		free(old.slots);
 }
 
 void *hashmap_get(struct hashmap *m, const void *key, size_t klen)

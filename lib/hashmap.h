@@ -15,6 +15,7 @@
 
 struct hashmap {
 	unsigned char *slots;
+	unsigned char *spare;  /* the slots before the last rebuild in place, reused by the next */
 	size_t cap;        /* power of two */
 	size_t count;
 	size_t tombs;
