@@ -111,26 +111,67 @@ static int db_is_empty(sqlite3 *db)
  */
 static const char *const db_added_columns[][2] = {
 	{ "sockets", "prev_socket_id INTEGER" },
+	{ "dumps", "comm TEXT" },
 };
+
+#define DB_ADDED_COLUMNS (sizeof(db_added_columns) / sizeof(db_added_columns[0]))
+
+/* Does the database lack added column i (its table there, the column not)? */
+static int db_column_missing(sqlite3 *db, size_t i)
+{
+	const char *table = db_added_columns[i][0], *def = db_added_columns[i][1];
+	char sql[256];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM pragma_table_info('%s') WHERE name = '%.*s'", table,
+		 (int)strcspn(def, " "), def);
+	return db_int(db, sql, -1) == 0;
+}
 
 static int db_add_columns(sqlite3 *db, char **err)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(db_added_columns) / sizeof(db_added_columns[0]); i++) {
-		const char *table = db_added_columns[i][0], *def = db_added_columns[i][1];
-		size_t namelen = strcspn(def, " ");
+	for (i = 0; i < DB_ADDED_COLUMNS; i++) {
 		char sql[256];
 
-		snprintf(sql, sizeof(sql), "SELECT count(*) FROM pragma_table_info('%s') WHERE name = '%.*s'", table,
-			 (int)namelen, def);
-		if (db_int(db, sql, -1) != 0)
+		if (!db_column_missing(db, i))
 			continue;
-		snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s", table, def);
+		snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s", db_added_columns[i][0], db_added_columns[i][1]);
 		if (db_exec(db, sql, err) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+/*
+ * A database opened read-only cannot be given the added columns: a TEMP
+ * view of each such table stands in front of it with them, NULL, so that
+ * the rules and views that read them work on it as they do on a new one
+ * (an unqualified name finds temp first). Entries of one table are
+ * consecutive in db_added_columns.
+ */
+static int db_shim_columns(sqlite3 *db, char **err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < DB_ADDED_COLUMNS && r == 0; i++) {
+		const char *table = db_added_columns[i][0], *def = db_added_columns[i][1];
+
+		if (db_column_missing(db, i)) {
+			if (!sql.len)
+				strbuf_addf(&sql, "CREATE TEMP VIEW %s AS SELECT *", table);
+			strbuf_addf(&sql, ", NULL AS %.*s", (int)strcspn(def, " "), def);
+		}
+		if (sql.len && (i + 1 == DB_ADDED_COLUMNS || strcmp(db_added_columns[i + 1][0], table))) {
+			strbuf_addf(&sql, " FROM main.%s", table);
+			r = db_exec(db, sql.buf, err);
+			strbuf_reset(&sql);
+		}
+	}
+	strbuf_release(&sql);
+	return r;
 }
 
 /*
@@ -282,6 +323,8 @@ int db_open(const char *path, enum db_mode mode, sqlite3 **out, char **err)
 				"(no inputs needed)%s", path, NULL);
 			goto fail;
 		}
+		if (db_shim_columns(db, err) < 0)
+			goto fail;
 	} else {
 		/* A load writes an hour's intervals into b-trees all over the
 		 * file: with the default 2 MB cache it reads its own pages back

@@ -155,6 +155,7 @@ struct ingest_dump_info {
 	const char *kind;         /* debug1 debug2 proto goroutineleak trace */
 	const char *path;
 	int64_t pid;              /* SM_NONE if unknown */
+	const char *comm;         /* its program's name when no process is known (a log's ident), or NULL */
 	int64_t process_id;       /* 0 if unknown */
 	int64_t wall_ns;
 };

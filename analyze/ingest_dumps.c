@@ -9,8 +9,8 @@
 #include "goroutine_class.h"
 
 static const char *const dumps_sql[ID_COUNT] = {
-	[ID_DUMP] = "INSERT INTO dumps(source_id, snapshot_id, process_id, pid, kind, path, wall_ns)"
-		    " VALUES (?,?,?,?,?,?,?)",
+	[ID_DUMP] = "INSERT INTO dumps(source_id, snapshot_id, process_id, pid, kind, path, wall_ns, comm)"
+		    " VALUES (?,?,?,?,?,?,?,?)",
 	[ID_DUMP_END] = "UPDATE dumps SET total = ?, goroutines = ?, truncated = ? WHERE id = ?",
 	[ID_STACK_FIND] = "SELECT id FROM stacks WHERE hash = ?",
 	[ID_STACK] = "INSERT INTO stacks(hash, nframes, top_func, app_func, app_file, app_line, wait_kind, role,"
@@ -83,6 +83,7 @@ int64_t ing_dumps_begin(struct ing_dumps *d, int64_t source_id, int64_t snapshot
 	sqlite3_bind_text(st, 5, di->kind, -1, SQLITE_TRANSIENT);
 	db_bind_opt_text(st, 6, di->path);
 	db_bind_opt_int(st, 7, di->wall_ns);
+	db_bind_opt_text(st, 8, di->comm);
 	if (dumps_step(d, ID_DUMP, &id) < 0)
 		return -1;
 	d->goroutines = 0;

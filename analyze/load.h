@@ -74,9 +74,11 @@ struct strbuf;
 int load_read_whole(const char *path, struct strbuf *sb, FILE *msg);
 
 /* load_dump.c: a Go goroutine dump; -1 database error, -2 unreadable dump.
- * cut: the collector stopped reading it at its size cap (--pprof-max). */
-int load_dump(struct load *ld, const char *path, enum sm_format f, const char *data, size_t len,
-	      int64_t pid, int64_t wall_ns, int cut, uint64_t *goroutines);
+ * who: its path, and its pid, program and time as far as known (kind and
+ * process_id are found here). cut: the collector stopped reading it at
+ * its size cap (--pprof-max). */
+int load_dump(struct load *ld, const struct ingest_dump_info *who, enum sm_format f, const char *data, size_t len,
+	      int cut, uint64_t *goroutines);
 
 /* load_files.c: a regular file loaded before with the same real path,
  * size and mtime (counted as a duplicate)? And: remember path once it

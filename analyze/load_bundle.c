@@ -654,6 +654,7 @@ static int bsnap_pprof(struct bundle_state *b, const char *prefix, int64_t snap_
 		const struct bmember *m = &b->m[i];
 		const char *slash, *file;
 		char what[64], path[300];
+		struct ingest_dump_info di;
 		uint64_t pid;
 		int64_t t;
 		size_t wl;
@@ -670,8 +671,9 @@ static int bsnap_pprof(struct bundle_state *b, const char *prefix, int64_t snap_
 		what[wl - 4] = '\0';
 		snprintf(path, sizeof(path), "%s/%s", prefix, m->name);
 		t = pprof_fetch_time(b, i, path, what, (int64_t)pid, &cut);
-		r = load_dump(b->ld, path, strstr(what, "debug2") ? FMT_GOROUTINE : FMT_GOROUTINE_DEBUG1,
-			      m->data, m->size, (int64_t)pid, t != SM_NONE ? t : snap_wall, cut, NULL);
+		di = (struct ingest_dump_info){ .path = path, .pid = (int64_t)pid, .wall_ns = t != SM_NONE ? t : snap_wall };
+		r = load_dump(b->ld, &di, strstr(what, "debug2") ? FMT_GOROUTINE : FMT_GOROUTINE_DEBUG1, m->data,
+			      m->size, cut, NULL);
 		if (r == -1)
 			return -1;
 	}
@@ -681,6 +683,7 @@ static int bsnap_pprof(struct bundle_state *b, const char *prefix, int64_t snap_
 /* An --attach file: analysed if it is a goroutine dump, kept otherwise. */
 static int bundle_attachment(struct bundle_state *b, const struct ar_member *m)
 {
+	struct ingest_dump_info di;
 	enum sm_format f;
 
 	if (!strcmp(m->name, "attach/index.json"))
@@ -690,7 +693,8 @@ static int bundle_attachment(struct bundle_state *b, const struct ar_member *m)
 		bskip(b, BSKIP_KEPT, m->name, "attached file kept in the bundle, not analysed");
 		return 0;
 	}
-	return load_dump(b->ld, m->name, f, m->data, m->size, SM_NONE, m->mtime * 1000000000, 0, NULL) == -1 ? -1 : 0;
+	di = (struct ingest_dump_info){ .path = m->name, .pid = SM_NONE, .wall_ns = m->mtime * 1000000000 };
+	return load_dump(b->ld, &di, f, m->data, m->size, 0, NULL) == -1 ? -1 : 0;
 }
 
 /*

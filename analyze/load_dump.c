@@ -55,9 +55,10 @@ static void dump_warn(void *ctx, uint64_t line, const char *msg)
 		ingest_note(ds->ld->ing, ds->path, (int64_t)line, "warning", msg);
 }
 
-int load_dump(struct load *ld, const char *path, enum sm_format f, const char *data, size_t len,
-	      int64_t pid, int64_t wall_ns, int cut, uint64_t *goroutines)
+int load_dump(struct load *ld, const struct ingest_dump_info *who, enum sm_format f, const char *data, size_t len,
+	      int cut, uint64_t *goroutines)
 {
+	const char *path = who->path;
 	struct dump_sink ds;
 	struct sm_sink sink = { .counter = dump_counter, .warn = dump_warn, .goroutine = dump_goroutine };
 	struct ingest_dump_info di;
@@ -71,12 +72,9 @@ int load_dump(struct load *ld, const char *path, enum sm_format f, const char *d
 	ds.path = path;
 	ds.total = SM_NONE;
 	sink.ctx = &ds;
-	memset(&di, 0, sizeof(di));
+	di = *who;
 	di.kind = kind;
-	di.path = path;
-	di.pid = pid;
-	di.process_id = pid != SM_NONE ? ingest_process_for_pid(ld->ing, pid) : 0;
-	di.wall_ns = wall_ns;
+	di.process_id = di.pid != SM_NONE ? ingest_process_for_pid(ld->ing, di.pid) : 0;
 	ds.dump_id = ingest_dump_begin(ld->ing, &di);
 	if (ds.dump_id < 0)
 		return -1;

@@ -121,7 +121,9 @@ int loose_snapshot(struct load *ld, const struct loose_capture *c, int64_t seq, 
 	if (format_is_dump(f)) {
 		uint64_t n = 0;
 
-		r = load_dump(ld, path, f, data, len, c->pid, sn.wall_ns, 0, &n);
+		struct ingest_dump_info di = { .path = path, .pid = c->pid, .comm = c->program, .wall_ns = sn.wall_ns };
+
+		r = load_dump(ld, &di, f, data, len, 0, &n);
 		if (r == -2)
 			return -1;
 		if (r < 0 || ingest_snapshot_end(ld->ing) < 0)
@@ -184,8 +186,10 @@ static int loose_unwrap(struct loose_capture *c, struct strbuf *text, struct log
 	c->data = text->buf;
 	c->len = text->len;
 	c->f = f;
-	if (c->pid == SM_NONE && lu->pid > 0)
+	if (c->pid == SM_NONE && lu->pid > 0) {
 		c->pid = lu->pid;
+		c->program = lu->program[0] ? lu->program : NULL;
+	}
 	return 1;
 }
 
@@ -218,7 +222,7 @@ int load_loose(struct load *ld, const char *path, const char *data, size_t len,
 	       int64_t mtime_ns, const char *sha256)
 {
 	struct loose_capture c = { path, data, len, ld->opt->format ? ld->opt->format : detect_format(data, len, path),
-				   SM_NONE };
+				   SM_NONE, NULL };
 	struct strbuf text = STRBUF_INIT;
 	struct log_unwrap_info lu;
 	int unwrapped = loose_unwrap(&c, &text, &lu), r;
@@ -265,7 +269,8 @@ int load_dump_of(struct load *ld, int64_t pid, const char *path)
 	}
 	if (load_read_whole(path, &data, ld->msg) < 0)
 		goto fail;
-	c = (struct loose_capture){ path, data.buf, data.len, detect_format(data.buf, data.len, path), pid };
+	c = (struct loose_capture){ path, data.buf, data.len, detect_format(data.buf, data.len, path), pid,
+				    NULL };
 	unwrapped = loose_unwrap(&c, &text, &lu);
 	if (!format_is_dump(c.f)) {
 		fprintf(ld->msg, "sockmortem: --dump %lld=%s: not a Go goroutine dump (%s)\n", (long long)pid, path,

@@ -19,6 +19,7 @@ struct loose_capture {
 	size_t len;
 	enum sm_format f;
 	int64_t pid;              /* a goroutine dump's process (--dump PID=FILE), or SM_NONE */
+	const char *program;      /* its program's name (a log's ident), or NULL */
 };
 
 /* Opens the source (a transaction): 0; 1 when it was loaded before

@@ -286,7 +286,7 @@ int load_series(struct load *ld, int n, char **paths)
 	series_note(ld, files, (int)sr.n, named);
 	for (i = 0; i < (int)sr.n && r == 0; i++)
 		r = loose_snapshot(ld, &(struct loose_capture){ files[i].path, files[i].data, files[i].len, files[i].f,
-								SM_NONE }, i + 1, files[i].t_ns);
+								SM_NONE, NULL }, i + 1, files[i].t_ns);
 	r = loose_source_end(ld, files[i - 1].path, r, (uint64_t)sr.n);
 	goto out;
 fail:

@@ -201,7 +201,11 @@ CREATE TABLE IF NOT EXISTS dumps (
     wall_ns     INTEGER,               -- when it was fetched (or the snapshot/file time)
     total       INTEGER,               -- what the dump says ("total N"), if it says
     goroutines  INTEGER NOT NULL DEFAULT 0,  -- what was parsed (sum of counts)
-    truncated   INTEGER NOT NULL DEFAULT 0
+    truncated   INTEGER NOT NULL DEFAULT 0,
+    -- The program's name where only the dump names it: a log's ident
+    -- ("gateway" of "gateway[1466]:") when no capture shows the process.
+    -- Added after v2 shipped (db.c adds it to older databases): keep it last.
+    comm        TEXT
 );
 
 CREATE TABLE IF NOT EXISTS stacks (

@@ -25,6 +25,16 @@ static int is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
+static int printable(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)p[i] < 0x21 || (unsigned char)p[i] > 0x7e)
+			return 0;
+	return n > 0;
+}
+
 /* n digits at p[i..]; i past them, or 0. */
 static size_t digits(const char *p, size_t n, size_t i, size_t count)
 {
@@ -306,6 +316,12 @@ int log_unwrap(const char *buf, size_t len, struct strbuf *out, struct log_unwra
 	}
 	info->style = style_names[style];
 	info->pid = style == STYLE_SYSLOG ? trace.pid : -1;
+	info->program[0] = '\0';
+	/* a name of bytes a terminal would act on is no name: left out */
+	if (style == STYLE_SYSLOG && trace.ident_len < sizeof(info->program) && printable(trace.ident, trace.ident_len)) {
+		memcpy(info->program, trace.ident, trace.ident_len);
+		info->program[trace.ident_len] = '\0';
+	}
 	info->first_line = first;
 	return 1;
 }

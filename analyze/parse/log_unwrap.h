@@ -30,6 +30,7 @@
 struct log_unwrap_info {
 	const char *style;        /* "syslog", "cri", "timestamp" or "docker-json" */
 	int64_t pid;              /* the syslog prefix's [pid] of the trace, or -1 */
+	char program[64];         /* its ident ("gateway" of gateway[1466]), or "" */
 	uint64_t first_line;      /* 1-based line of the trace's first line */
 };
 

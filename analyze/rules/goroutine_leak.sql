@@ -18,7 +18,8 @@ WITH d AS (
 ), b AS (
     SELECT pkey, min(wall_ns) AS t0, max(wall_ns) AS t1, max(id) AS last_dump FROM d GROUP BY pkey
 ), fit AS (
-    SELECT d.pkey, max(d.process_id) AS process_id, max(d.pid) AS pid, count(*) AS n, b.t0, b.t1, b.last_dump,
+    SELECT d.pkey, max(d.process_id) AS process_id, max(d.pid) AS pid, max(d.comm) AS dump_comm, count(*) AS n,
+           b.t0, b.t1, b.last_dump,
            (b.t1 - b.t0) / 6e10 AS span_min,
            max(CASE WHEN d.wall_ns = b.t0 THEN d.goroutines END) AS first_g,
            max(CASE WHEN d.id = b.last_dump THEN d.goroutines END) AS last_g,
@@ -43,13 +44,15 @@ WITH d AS (
     FROM fit f JOIN top t ON t.pkey = f.pkey AND t.rk = 1
     LEFT JOIN rule_mirror m ON m.process_id = f.process_id
 )
-SELECT h.process_id, coalesce(p.pid, h.pid) AS pid, h.dialer AS related_process_id, h.t0 AS start_ns, h.t1 AS end_ns,
+SELECT h.process_id, coalesce(p.pid, h.pid) AS pid, coalesce(p.comm, h.dump_comm) AS comm, h.dialer AS related_process_id,
+       h.t0 AS start_ns, h.t1 AS end_ns,
        CASE WHEN h.dialer IS NOT NULL THEN 'low' WHEN h.growing AND h.last_g >= 10000 THEN 'critical'
             WHEN h.growing THEN 'high' ELSE 'medium' END AS severity,
        CASE WHEN h.growing THEN min(0.95, 0.45 + 0.3 * h.r2 + 0.2 * coalesce(h.r2_socks, 0)) ELSE 0.4 END AS confidence,
        CASE WHEN h.growing THEN h.slope END AS rate_per_min,
        printf('%s has %d goroutines%s; the biggest group, %d, %s%s%s.',
-              coalesce(p.comm || ' (pid ' || p.pid || ')', 'a Go process' || coalesce(' (pid ' || h.pid || ')', '')), h.last_g,
+              coalesce(p.comm || ' (pid ' || p.pid || ')', coalesce(h.dump_comm, 'a Go process') || coalesce(' (pid ' || h.pid || ')', '')),
+              h.last_g,
               CASE WHEN h.growing THEN printf(', growing %.1f/min%s', h.slope,
                    CASE WHEN h.r2_socks >= 0.5 THEN printf(' with its sockets (%.1f per socket)', h.per_sock) ELSE '' END)
                    ELSE ' in one dump' END,

@@ -32,18 +32,19 @@ WITH last AS (
            (SELECT sum(n) FROM per_lock q WHERE q.pkey = p.pkey) AS total
     FROM per_lock p
 ), h AS (
-    SELECT t.*, d.process_id, d.pid, d.wall_ns, d.kind, (SELECT dumps FROM last WHERE last.pkey = t.pkey) AS dumps, r.writers, r.readers, r.reader_at, r.writer_at,
+    SELECT t.*, d.process_id, d.pid, d.comm AS dump_comm, d.wall_ns, d.kind, (SELECT dumps FROM last WHERE last.pkey = t.pkey) AS dumps, r.writers, r.readers, r.reader_at, r.writer_at,
            (coalesce(r.writers, 0) > 0 AND coalesce(r.readers, 0) > 0) AS rw_sig,
            (SELECT count(*) FROM rule_dumps x JOIN v_stack_groups y ON y.dump_id = x.id
              WHERE x.pkey = t.pkey AND x.id <> t.dump_id AND y.wait_kind = 'lock') AS earlier_groups
     FROM top t JOIN dumps d ON d.id = t.dump_id JOIN rw r ON r.pkey = t.pkey
     WHERE t.rk = 1
 )
-SELECT h.process_id, coalesce(p.pid, h.pid) AS pid, h.wall_ns AS start_ns, h.wall_ns AS end_ns,
+SELECT h.process_id, coalesce(p.pid, h.pid) AS pid, coalesce(p.comm, h.dump_comm) AS comm, h.wall_ns AS start_ns,
+       h.wall_ns AS end_ns,
        CASE WHEN h.minutes >= 5 OR h.total >= 100 THEN 'high' ELSE 'medium' END AS severity,
        min(0.95, 0.5 + 0.2 * (h.minutes >= 1) + 0.15 * h.rw_sig + 0.1 * (h.earlier_groups > 0)) AS confidence,
        printf('%d goroutines of %s are blocked on %s%s%s.', h.total,
-              coalesce(p.comm || ' (pid ' || p.pid || ')', 'a Go process' || coalesce(' (pid ' || h.pid || ')', '')),
+              coalesce(p.comm || ' (pid ' || p.pid || ')', coalesce(h.dump_comm, 'a Go process') || coalesce(' (pid ' || h.pid || ')', '')),
               CASE WHEN h.rw_sig THEN 'one sync.RWMutex' ELSE coalesce(h.lock_func, 'a lock') END,
               CASE WHEN h.minutes > 0 THEN printf(' for up to %d min', h.minutes) ELSE '' END,
               CASE WHEN h.rw_sig THEN printf(': %d readers wait behind %d writer(s); the read lock is re-entered at %s while a writer waits (deadlock)',

@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "fuzz_sink.h"
 #include "lines.h"
@@ -23,6 +24,19 @@ static uint64_t count_lines(const char *buf, size_t len)
 	return it.lineno;
 }
 
+/* A program name fit to print: terminated in its buffer, no control byte. */
+static int program_ok(const struct log_unwrap_info *info)
+{
+	size_t i, n = strnlen(info->program, sizeof(info->program));
+
+	if (n == sizeof(info->program))
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)info->program[i] < 0x21 || (unsigned char)info->program[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *buf = (const char *)data;
@@ -34,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* Its promises: line numbers still point into the input, the
 		 * trace's first line is one of them, never more text than came. */
 		if (count_lines(out.buf, out.len) != count_lines(buf, size) || !info.first_line ||
-		    info.first_line > count_lines(buf, size) || out.len > size || !info.style)
+		    info.first_line > count_lines(buf, size) || out.len > size || !info.style || !program_ok(&info))
 			abort();
 		parse_goroutine_text(out.buf, out.len, &sink);
 	}

@@ -129,9 +129,11 @@ echo "ok: the SIGQUIT dump in a journal is read and tied to pid $svc by its pref
 # The journal alone, with no capture: the deadlock still names its pid.
 "$SM_ANALYZE" report --format json "$tmp/journal.log" >"$tmp/jo.json" 2>"$tmp/jo.err" ||
 	fail "report journal alone: exit $?: $(cat "$tmp/jo.err")"
-verdict=$(jq -r '"\(.verdict.found) \(.verdict.culprit.pid) \(.verdict.culprit.process_id) \(.verdict.rules | join(","))"' "$tmp/jo.json")
-[ "$verdict" = "true $svc null lock_wait" ] || fail "journal alone: verdict $verdict"
-echo "ok: the journal alone: a verdict on pid $svc, the lock its cause"
+verdict=$(jq -r '"\(.verdict.found) \(.verdict.culprit.pid) \(.verdict.culprit.comm) \(.verdict.culprit.process_id) \(.verdict.rules | join(","))"' "$tmp/jo.json")
+[ "$verdict" = "true $svc rwdeadlock null lock_wait" ] || fail "journal alone: verdict $verdict"
+"$SM_ANALYZE" report "$tmp/journal.log" 2>/dev/null | head -1 | grep -q "^VERDICT: rwdeadlock (pid $svc)" ||
+	fail "journal alone: text verdict $("$SM_ANALYZE" report "$tmp/journal.log" 2>&1 | head -1)"
+echo "ok: the journal alone: a verdict on rwdeadlock (pid $svc), named by the log's prefix, the lock its cause"
 
 "$SM_ANALYZE" report --format json "$tmp/ss.txt" "$tmp/docker.log" >"$tmp/d.json" 2>"$tmp/d.err" ||
 	fail "report ss docker: exit $?: $(cat "$tmp/d.err")"

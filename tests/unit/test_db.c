@@ -3,7 +3,9 @@
  * counters one row per snapshot) opened for writing becomes schema 2 with
  * every value kept as a run of one snapshot, and v_counters gives them
  * back; opened read-only it is refused with a message saying how to
- * upgrade it, and left unchanged.
+ * upgrade it, and left unchanged. A schema 2 database without the columns
+ * added since: given them when opened for writing, and shown with them
+ * (NULL) when opened read-only, the file untouched.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -80,10 +82,58 @@ static void test_upgrade(void **state)
 	unlink(path);
 }
 
+/* A schema 2 database as the first releases wrote it: dumps without comm. */
+static void make_v2_without_comm(const char *path)
+{
+	sqlite3 *db = NULL;
+	char *err = NULL;
+
+	assert_int_equal(db_open(path, DB_CREATE, &db, &err), 0);
+	exec_ok(db, "INSERT INTO sources(id, kind, path, sha256) VALUES (1, 'goroutine', 'g', 'x');"
+		    "INSERT INTO dumps(id, source_id, pid, kind, comm) VALUES (1, 1, 42, 'trace', 'gateway');"
+		    "ALTER TABLE dumps DROP COLUMN comm;");
+	db_close(db);
+}
+
+static void test_added_columns(void **state)
+{
+	char path[] = "/tmp/sm-test-db.XXXXXX";
+	sqlite3 *db = NULL;
+	char *err = NULL;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(path);
+	make_v2_without_comm(path);
+
+	/* read-only: the column reads as NULL, through a view in front of the table */
+	assert_int_equal(db_open(path, DB_READONLY, &db, &err), 0);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM dumps WHERE pid = 42 AND comm IS NULL", -1), 1);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM dumps d JOIN sources s ON s.id = d.source_id", -1), 1);
+	db_close(db);
+	assert_int_equal(db_open(path, DB_READONLY, &db, &err), 0);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM pragma_table_info('dumps', 'main') WHERE name = 'comm'", -1), 0);
+	db_close(db);
+
+	/* for writing: the table gets it */
+	assert_int_equal(db_open(path, DB_READWRITE, &db, &err), 0);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM pragma_table_info('dumps', 'main') WHERE name = 'comm'", -1), 1);
+	exec_ok(db, "UPDATE dumps SET comm = 'gw'");
+	db_close(db);
+	assert_int_equal(db_open(path, DB_READONLY, &db, &err), 0);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM dumps WHERE comm = 'gw'", -1), 1);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM sqlite_temp_master", -1), 0);
+	db_close(db);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_upgrade),
+		cmocka_unit_test(test_added_columns),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -70,6 +70,33 @@ static void t_journal_forms(void **state)
 		      "panic: boom\n\ngoroutine 1 [running]:\n", "syslog", -1, 1);
 }
 
+/* The program a syslog prefix names: what the report calls the process
+ * when no capture shows it. None for other styles, nor one that is too
+ * long or has bytes a terminal would act on. */
+static void expect_program(const char *in, const char *program)
+{
+	struct strbuf out = STRBUF_INIT;
+	struct log_unwrap_info info;
+
+	memset(&info, 'x', sizeof(info));
+	assert_int_equal(log_unwrap(in, strlen(in), &out, &info), 1);
+	assert_string_equal(info.program, program);
+	strbuf_release(&out);
+}
+
+static void t_program(void **state)
+{
+	(void)state;
+	expect_program("Nov 24 10:00:00 web-1 sshd[900]: Accepted\n"
+		       "Nov 24 10:00:00 web-1 gateway[1466]: goroutine 1 [running]:\n", "gateway");
+	expect_program("Nov 24 10:00:00 web-1 gateway: goroutine 1 [running]:\n", "gateway");
+	expect_program("2026-11-24T10:00:01Z goroutine 1 [running]:\n", "");
+	expect_program("Nov 24 10:00:00 web-1 g\x1b]0;x[7]: goroutine 1 [running]:\n", "");
+	expect_program("Nov 24 10:00:00 web-1 g\x7f[7]: goroutine 1 [running]:\n", "");
+	expect_program("Nov 24 10:00:00 web-1 "
+		       "a-program-name-of-more-than-sixty-four-bytes-which-no-buffer-keeps[7]: goroutine 1 [running]:\n", "");
+}
+
 /* docker logs -t, kubectl logs --timestamps, and a CRI log file (no final
  * newline: the output ends with one all the same). */
 static void t_timestamps(void **state)
@@ -161,7 +188,7 @@ static void t_parses(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(t_journal),  cmocka_unit_test(t_journal_forms), cmocka_unit_test(t_timestamps),
+		cmocka_unit_test(t_journal),  cmocka_unit_test(t_journal_forms), cmocka_unit_test(t_program), cmocka_unit_test(t_timestamps),
 		cmocka_unit_test(t_crlf),     cmocka_unit_test(t_none),          cmocka_unit_test(t_parses),
 		cmocka_unit_test(t_docker_json),
 	};
