@@ -97,10 +97,49 @@ int load_dump(struct load *ld, const struct ingest_dump_info *who, enum sm_forma
 }
 
 /*
- * A dump given as a process's (--dump PID=FILE) is a source of its own:
- * tied here to that pid's process among everything loaded, the one seen
- * nearest its time, so that the rules see its goroutines and that
- * process's sockets as one process's. Bundles tie their own.
+ * A log's prefix names the program too (gateway[1466]): a process of that
+ * pid whose name is another (nginx) is not this dump's, but another
+ * host's (captures of two hosts loaded together), and is not tied; said
+ * once, in load_notes and here. A name is a prefix of the other where one
+ * was cut short (comm at 15 bytes, lsof's at 9). --dump names no program:
+ * what the user says is taken.
+ */
+static int dump_names_differ(struct load *ld)
+{
+	static const char sql[] =
+		"INSERT INTO load_notes(source_id, path, severity, message)"
+		" SELECT d.source_id, d.path, 'warning', printf('its log names %s[%d], but pid %d in the captures is %s:"
+		" not tied to it (a capture of another host?); --dump %d=FILE ties it', d.comm, d.pid, d.pid,"
+		" (SELECT group_concat(DISTINCT p.comm) FROM processes p WHERE p.pid = d.pid), d.pid)"
+		" FROM dumps d WHERE d.process_id IS NULL AND d.comm IS NOT NULL"
+		" AND EXISTS (SELECT 1 FROM processes p WHERE p.pid = d.pid AND p.comm IS NOT NULL)"
+		" AND NOT EXISTS (SELECT 1 FROM load_notes n WHERE n.source_id = d.source_id AND n.path IS d.path"
+		" AND n.message LIKE 'its log names %')";
+	int64_t before = db_int(ld->db, "SELECT coalesce(max(rowid), 0) FROM load_notes", 0);
+	sqlite3_stmt *st = NULL;
+	char *err = NULL;
+
+	if (db_exec(ld->db, sql, &err) < 0) {
+		fprintf(ld->msg, "sockmortem: cannot check dumps' program names: %s\n", err);
+		free(err);
+		return -1;
+	}
+	if (db_prepare(ld->db, "SELECT path, message FROM load_notes WHERE rowid > ? ORDER BY rowid", &st, NULL) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, before);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		fprintf(ld->msg, "sockmortem: '%s': %s\n", (const char *)sqlite3_column_text(st, 0),
+			(const char *)sqlite3_column_text(st, 1));
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/*
+ * A dump given as a process's (--dump PID=FILE, a log's prefix) is a
+ * source of its own: tied here to that pid's process among everything
+ * loaded, the one seen nearest its time, so that the rules see its
+ * goroutines and that process's sockets as one process's. Bundles tie
+ * their own.
  */
 int load_link_dumps(struct load *ld)
 {
@@ -109,21 +148,24 @@ int load_link_dumps(struct load *ld)
 	 * BY, only from its WHERE. */
 #define DUMP_GAP(p) "CASE WHEN dumps.wall_ns BETWEEN " p ".t0 AND " p ".t1 THEN 0 ELSE" \
 	" min(abs(dumps.wall_ns - " p ".t0), abs(dumps.wall_ns - " p ".t1)) END"
-#define DUMP_LIVES "(SELECT p.id, p.pid, a.wall_ns AS t0, b.wall_ns AS t1 FROM processes p" \
+#define DUMP_LIVES "(SELECT p.id, p.pid, p.comm, a.wall_ns AS t0, b.wall_ns AS t1 FROM processes p" \
 	" JOIN snapshots a ON a.id = p.first_snapshot JOIN snapshots b ON b.id = p.last_snapshot)"
+#define DUMP_OF(p) p ".pid = dumps.pid AND (dumps.comm IS NULL OR " p ".comm IS NULL" \
+	" OR substr(dumps.comm, 1, length(" p ".comm)) = " p ".comm OR substr(" p ".comm, 1, length(dumps.comm)) = dumps.comm)"
 	static const char sql[] =
 		"UPDATE dumps SET process_id = ("
-		" SELECT x.id FROM " DUMP_LIVES " x WHERE x.pid = dumps.pid"
-		" AND " DUMP_GAP("x") " = (SELECT min(" DUMP_GAP("y") ") FROM " DUMP_LIVES " y WHERE y.pid = dumps.pid)"
+		" SELECT x.id FROM " DUMP_LIVES " x WHERE " DUMP_OF("x")
+		" AND " DUMP_GAP("x") " = (SELECT min(" DUMP_GAP("y") ") FROM " DUMP_LIVES " y WHERE " DUMP_OF("y") ")"
 		" ORDER BY x.id DESC LIMIT 1)"
 		" WHERE process_id IS NULL AND pid IS NOT NULL"
 		" AND source_id IN (SELECT id FROM sources WHERE kind <> 'bundle')";
 #undef DUMP_GAP
 #undef DUMP_LIVES
+#undef DUMP_OF
 	char *err = NULL;
 
 	if (db_exec(ld->db, sql, &err) == 0)
-		return 0;
+		return dump_names_differ(ld);
 	fprintf(ld->msg, "sockmortem: cannot tie dumps to their processes: %s\n", err);
 	free(err);
 	return -1;

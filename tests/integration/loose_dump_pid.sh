@@ -126,6 +126,20 @@ awk '{ gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); gsub(/\t/, "\\t")
 [ "$(rules "$tmp/j.json")" = "close_wait_leak:$svc lock_wait:$svc" ] || fail "journal: findings $(rules "$tmp/j.json")"
 [ "$(jq -r '.verdict.culprit.pid' "$tmp/j.json")" = "$svc" ] || fail "journal: verdict on $(jq -r '.verdict.culprit.pid' "$tmp/j.json")"
 echo "ok: the SIGQUIT dump in a journal is read and tied to pid $svc by its prefix"
+# The same pid under another program's name is another host's process
+# (captures of two hosts given together): not tied, said once; --dump ties.
+sed "s/ rwdeadlock\[$svc\]: / billing[$svc]: /" "$tmp/journal.log" >"$tmp/other.log"
+"$SM_ANALYZE" report --format json "$tmp/ss.txt" "$tmp/other.log" >"$tmp/o.json" 2>"$tmp/o.err" ||
+	fail "report ss other: exit $?: $(cat "$tmp/o.err")"
+grep -q "its log names billing\[$svc\], but pid $svc in the captures is rwdeadlock: not tied" "$tmp/o.err" ||
+	fail "other name: not said: $(cat "$tmp/o.err")"
+lw=$(jq -r '.findings[] | select(.rule == "lock_wait") | "\(.pid) \(.comm) \(.process_id)"' "$tmp/o.json")
+[ "$lw" = "$svc billing null" ] || fail "other name: lock_wait on $lw"
+"$SM_ANALYZE" report --format json "$tmp/ss.txt" --dump "$svc=$tmp/other.log" >"$tmp/o2.json" 2>"$tmp/o.err" ||
+	fail "report ss --dump other: exit $?: $(cat "$tmp/o.err")"
+[ "$(jq -r '.findings[] | select(.rule == "lock_wait") | .comm' "$tmp/o2.json")" = rwdeadlock ] ||
+	fail "--dump of the other name: not tied: $(rules "$tmp/o2.json")"
+echo "ok: a journal naming another program under that pid is not tied to it (said), --dump ties it"
 # The journal alone, with no capture: the deadlock still names its pid.
 "$SM_ANALYZE" report --format json "$tmp/journal.log" >"$tmp/jo.json" 2>"$tmp/jo.err" ||
 	fail "report journal alone: exit $?: $(cat "$tmp/jo.err")"
