@@ -49,18 +49,25 @@ static void make_v1(const char *path)
 	db_close(db);
 }
 
+/* A database made by make at a new temporary path (the template). */
+static void temp_db(char *path, void (*make)(const char *path))
+{
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(path);
+	make(path);
+}
+
 static void test_upgrade(void **state)
 {
 	char path[] = "/tmp/sm-test-db.XXXXXX";
 	sqlite3 *db = NULL;
 	char *err = NULL;
-	int fd = mkstemp(path);
 
 	(void)state;
-	assert_true(fd >= 0);
-	close(fd);
-	unlink(path);
-	make_v1(path);
+	temp_db(path, make_v1);
 
 	/* read-only: refused, with the way out */
 	assert_int_equal(db_open(path, DB_READONLY, &db, &err), -1);
@@ -100,13 +107,9 @@ static void test_added_columns(void **state)
 	char path[] = "/tmp/sm-test-db.XXXXXX";
 	sqlite3 *db = NULL;
 	char *err = NULL;
-	int fd = mkstemp(path);
 
 	(void)state;
-	assert_true(fd >= 0);
-	close(fd);
-	unlink(path);
-	make_v2_without_comm(path);
+	temp_db(path, make_v2_without_comm);
 
 	/* read-only: the column reads as NULL, through a view in front of the table */
 	assert_int_equal(db_open(path, DB_READONLY, &db, &err), 0);
