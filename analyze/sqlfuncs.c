@@ -1,8 +1,9 @@
-/* sqlfuncs: linear regression aggregates; see sqlfuncs.h. */
+/* sqlfuncs: linear regression aggregates, plural(); see sqlfuncs.h. */
 #include "sqlfuncs.h"
 
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 
 struct regr {
 	double n, sx, sy, sxx, syy, sxy;
@@ -100,6 +101,23 @@ static void regr_count_final(sqlite3_context *ctx)
 	sqlite3_result_int64(ctx, c ? (sqlite3_int64)c->r.n : 0);
 }
 
+static void plural(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *noun = sqlite3_value_text(argv[1]);
+	sqlite3_int64 n = sqlite3_value_int64(argv[0]);
+	char *s;
+
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+		return;
+	s = sqlite3_mprintf("%lld %s%s", (long long)n, noun ? (const char *)noun : "", n == 1 ? "" : "s");
+	if (!s) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	sqlite3_result_text(ctx, s, -1, sqlite3_free);
+}
+
 int sqlfuncs_register(sqlite3 *db)
 {
 	static const struct {
@@ -117,5 +135,8 @@ int sqlfuncs_register(sqlite3 *db)
 		if (sqlite3_create_function(db, aggs[i].name, 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, NULL,
 					    regr_step, aggs[i].final) != SQLITE_OK)
 			return -1;
+	if (sqlite3_create_function(db, "plural", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, plural, NULL, NULL) !=
+	    SQLITE_OK)
+		return -1;
 	return 0;
 }

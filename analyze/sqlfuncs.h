@@ -6,6 +6,9 @@
  *       least-squares fit of y on x (PostgreSQL's names and argument order);
  *       NULL pairs are ignored; NULL when fewer than 2 points or x is constant
  *       (r2 is 1 when y is constant too: a flat line fits a flat series).
+ *   plural(n, noun)
+ *       "1 goroutine", "257 goroutines": n and the noun, with an s unless n
+ *       is 1 (NULL when n is); so that evidence never reads "1 goroutines".
  */
 #ifndef SM_SQLFUNCS_H
 #define SM_SQLFUNCS_H

@@ -75,13 +75,13 @@ SELECT h.process_id, p.pid, p.comm, p.cmdline, h.role, h.start_ns, h.end_ns,
                    'r2', round(h.r2, 3), 'late_slope_per_min', round(h.late_slope, 3),
                    'stuck_30s', h.stuck, 'sockets_seen', h.total, 'as_server', h.as_server,
                    'fin_wait2_peers', h.fin2_peers, 'endpoint', h.endpoint, 'basis', h.kind) AS figures,
-       printf('CLOSE_WAIT sockets: %d first, %d last, %d max over %d snapshot(s) spanning %.1f min',
-              h.first_n, h.last_n, h.max_n, h.n, h.span_min)
+       printf('CLOSE_WAIT sockets: %d first, %d last, %d max over %s spanning %.1f min',
+              h.first_n, h.last_n, h.max_n, plural(h.n, 'snapshot'), h.span_min)
        || CASE WHEN h.n > 2 THEN char(10) || printf('least-squares fit: %+.2f sockets/min, R2 %.2f; second half %+.2f/min',
               h.slope, h.r2, coalesce(h.late_slope, 0)) ELSE '' END
        || char(10) || printf('%d of %d CLOSE_WAIT sockets are on its listening ports (role: %s; top endpoint %s)',
               h.as_server, h.total, h.role, coalesce(h.endpoint, '?'))
-       || CASE WHEN h.stuck > 0 THEN char(10) || printf('%d sockets were in CLOSE_WAIT for 30 s or more at the end', h.stuck) ELSE '' END
+       || CASE WHEN h.stuck > 0 THEN char(10) || printf('%s in CLOSE_WAIT for 30 s or more at the end', plural(h.stuck, 'socket')) ELSE '' END
        || CASE WHEN h.fin2_peers > 0 THEN char(10) || printf('%d have their other end on this host in FIN_WAIT: the peer closed first and waits',
               h.fin2_peers) ELSE '' END AS evidence,
        printf('SELECT snapshot_id, sockets FROM v_state_counts WHERE process_id = %d AND state = ''CLOSE_WAIT'' ORDER BY snapshot_id',

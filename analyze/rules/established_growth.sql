@@ -44,8 +44,8 @@ SELECT h.process_id, 'client' AS role, h.start_ns, h.end_ns,
                    'r2', round(h.r2, 3), 'late_slope_per_min', round(h.late_slope, 3), 'endpoint', h.endpoint,
                    'endpoint_connections', h.endpoint_conns, 'local_peers', h.local_peers,
                    'basis', CASE WHEN h.growing THEN 'growth' ELSE 'level' END) AS figures,
-       printf('dialed ESTABLISHED connections: %d first, %d last, %d max over %d snapshot(s) spanning %.1f min',
-              h.first_n, h.last_n, h.max_n, h.n, h.span_min)
+       printf('dialed ESTABLISHED connections: %d first, %d last, %d max over %s spanning %.1f min',
+              h.first_n, h.last_n, h.max_n, plural(h.n, 'snapshot'), h.span_min)
        || CASE WHEN h.n > 2 THEN char(10) || printf('least-squares fit: %+.2f connections/min, R2 %.2f; second half %+.2f/min',
               h.slope, h.r2, coalesce(h.late_slope, 0)) ELSE '' END
        || char(10) || printf('top endpoint %s: %d distinct connections seen', h.endpoint, h.endpoint_conns)

@@ -67,11 +67,12 @@ SELECT h.process_id, coalesce(p.pid, h.pid) AS pid, coalesce(p.comm, h.dump_comm
                    'top_group', h.top_n, 'top_wait_kind', h.wait_kind, 'top_role', h.role, 'top_app_func', h.app_func,
                    'top_app_file', h.app_file, 'top_app_line', h.app_line, 'top_lock_func', h.lock_func,
                    'top_max_wait_minutes', h.max_wait_minutes) AS figures,
-       printf('goroutines: %d first, %d last over %d dump(s) spanning %.1f min', h.first_g, h.last_g, h.n, h.span_min)
+       printf('goroutines: %d first, %d last over %s spanning %.1f min', h.first_g, h.last_g, plural(h.n, 'dump'),
+              h.span_min)
        || CASE WHEN h.n > 2 THEN char(10) || printf('least-squares fit: %+.1f goroutines/min, R2 %.2f; vs its sockets: R2 %.2f',
               h.slope, h.r2, coalesce(h.r2_socks, 0)) ELSE '' END
-       || char(10) || printf('biggest group: %d goroutines, %s, role %s, waiting up to %d min, at %s (%s:%d), innermost %s',
-              h.top_n, coalesce(h.wait_kind, '?'), coalesce(h.role, '-'), coalesce(h.max_wait_minutes, 0),
+       || char(10) || printf('biggest group: %s, %s, role %s, waiting up to %d min, at %s (%s:%d), innermost %s',
+              plural(h.top_n, 'goroutine'), coalesce(h.wait_kind, '?'), coalesce(h.role, '-'), coalesce(h.max_wait_minutes, 0),
               coalesce(h.app_func, '-'), coalesce(h.app_file, '?'), coalesce(h.app_line, 0), coalesce(h.lock_func, h.top_func))
        || coalesce(char(10) || 'created by ' || h.created_by, '') AS evidence,
        printf('SELECT goroutines, wait_kind, role, app_func, lock_func, max_wait_minutes FROM v_stack_groups WHERE dump_id = %d ORDER BY goroutines DESC LIMIT 10',

@@ -47,14 +47,15 @@ SELECT h.process_id, coalesce(p.pid, h.pid) AS pid, coalesce(p.comm, h.dump_comm
               coalesce(p.comm || ' (pid ' || p.pid || ')', coalesce(h.dump_comm, 'a Go process') || coalesce(' (pid ' || h.pid || ')', '')),
               CASE WHEN h.rw_sig THEN 'one sync.RWMutex' ELSE coalesce(h.lock_func, 'a lock') END,
               CASE WHEN h.minutes > 0 THEN printf(' for up to %d min', h.minutes) ELSE '' END,
-              CASE WHEN h.rw_sig THEN printf(': %d readers wait behind %d writer(s); the read lock is re-entered at %s while a writer waits (deadlock)',
-                                             h.readers, h.writers, coalesce(h.reader_at, '?'))
+              CASE WHEN h.rw_sig THEN printf(': %s %s behind %s; the read lock is re-entered at %s while a writer waits (deadlock)',
+                                             plural(h.readers, 'reader'), CASE WHEN h.readers = 1 THEN 'waits' ELSE 'wait' END,
+                                             plural(h.writers, 'writer'), coalesce(h.reader_at, '?'))
                    ELSE ' at ' || coalesce(h.where_, '?') END) AS summary,
        json_object('goroutines_on_locks', h.total, 'top_lock_func', h.lock_func, 'top_lock_goroutines', h.n,
                    'max_wait_minutes', h.minutes, 'rwmutex_writers', h.writers, 'rwmutex_readers', h.readers,
                    'reader_frame', h.reader_at, 'writer_frame', h.writer_at, 'where', h.where_,
                    'dump_id', h.dump_id, 'dump_kind', h.kind, 'dumps', h.dumps) AS figures,
-       (SELECT group_concat(line, char(10)) FROM (SELECT printf('%d goroutines in %s at %s, up to %d min', q.n,
+       (SELECT group_concat(line, char(10)) FROM (SELECT printf('%s in %s at %s, up to %d min', plural(q.n, 'goroutine'),
                coalesce(q.lock_func, '?'), coalesce(q.where_, '?'), q.minutes) AS line
                FROM per_lock q WHERE q.pkey = h.pkey ORDER BY q.n DESC LIMIT 5))
        || CASE WHEN h.earlier_groups > 0 THEN char(10) || 'earlier dumps of this process show goroutines on locks too' ELSE '' END AS evidence,

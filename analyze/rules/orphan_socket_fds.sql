@@ -42,14 +42,14 @@ SELECT h.process_id, p.pid, p.comm, p.cmdline, h.t0 AS start_ns, h.t1 AS end_ns,
        CASE WHEN h.growing THEN min(0.95, 0.6 + 0.3 * h.r2)
             WHEN h.n = 1 THEN 0.45 ELSE 0.7 END AS confidence,
        CASE WHEN h.growing THEN h.slope END AS rate_per_min,
-       printf('%s (pid %d) holds %d socket fd(s) whose sockets the kernel has already torn down%s.',
-              p.comm, p.pid, h.last_n,
+       printf('%s (pid %d) holds %s whose sockets the kernel has already torn down%s.',
+              p.comm, p.pid, plural(h.last_n, 'socket fd'),
               CASE WHEN h.growing THEN printf(', growing %.1f/min', h.slope) WHEN h.n = 1 THEN ' (single snapshot)' ELSE '' END) AS summary,
        json_object('orphan_fds_first', h.first_n, 'orphan_fds_last', h.last_n, 'orphan_fds_max', h.max_n,
                    'orphan_fds_seen', h.fds_seen, 'snapshots', h.n, 'span_min', round(h.span_min, 2),
                    'slope_per_min', round(h.slope, 3), 'r2', round(h.r2, 3)) AS figures,
-       printf('orphaned socket fds: %d first, %d last, %d max over %d snapshot(s); %d distinct fds seen',
-              h.first_n, h.last_n, h.max_n, h.n, h.fds_seen)
+       printf('orphaned socket fds: %d first, %d last, %d max over %s; %s seen',
+              h.first_n, h.last_n, h.max_n, plural(h.n, 'snapshot'), plural(h.fds_seen, 'distinct fd'))
        || char(10) || 'examples: ' || (SELECT group_concat(x, ', ') FROM (SELECT 'fd ' || o.fd || ' -> socket:[' || o.inode || ']' AS x
               FROM orphan_fds o WHERE o.process_id = h.process_id ORDER BY o.first_snapshot, o.fd LIMIT 5))
        || CASE WHEN h.n > 2 THEN char(10) || printf('least-squares fit: %+.2f fds/min, R2 %.2f', h.slope, h.r2) ELSE '' END

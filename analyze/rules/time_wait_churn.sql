@@ -106,7 +106,8 @@ SELECT h.process_id, 'client' AS role, h.t0 AS start_ns, h.t1 AS end_ns,
                    'client_sockets_seen', h.socks, 'client_conns_in_pcap', h.conns, 'blamed_by', h.via,
                    'client_short_lived_socket_fds', h.churn_fds,
                    'basis', CASE WHEN h.sustained THEN 'sustained' ELSE 'level' END) AS figures,
-       printf('TIME_WAIT to %s:%d: average %.0f, max %d over %d snapshot(s)', h.svc_addr, h.svc_port, h.avg_tw, h.max_tw, h.n)
+       printf('TIME_WAIT to %s:%d: average %.0f, max %d over %s', h.svc_addr, h.svc_port, h.avg_tw, h.max_tw,
+              plural(h.n, 'snapshot'))
        || char(10) || printf('%d new entries during the recording, %.0f a minute, no snapshot with more than %.0f%% of them; closed first by the %s side',
               h.births, h.per_min, 100.0 * h.max_b / max(h.births, 1), h.closer)
        || char(10) || CASE WHEN h.process_id IS NULL THEN 'no local process was seen with a connection to that service in flight: take snapshots more often or capture packets (--pcap)'

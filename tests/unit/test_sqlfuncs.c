@@ -1,4 +1,4 @@
-/* Tests for analyze/sqlfuncs.c: the regression aggregates rules rely on. */
+/* Tests for analyze/sqlfuncs.c: the regression aggregates and plural() rules rely on. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -82,12 +82,39 @@ static void test_noise_and_flat(void **state)
 	db_close(db);
 }
 
+static void expect_text(sqlite3 *db, const char *sql, const char *want)
+{
+	sqlite3_stmt *st = NULL;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	if (want)
+		assert_string_equal((const char *)sqlite3_column_text(st, 0), want);
+	else
+		assert_int_equal(sqlite3_column_type(st, 0), SQLITE_NULL);
+	sqlite3_finalize(st);
+}
+
+static void test_plural(void **state)
+{
+	sqlite3 *db = open_mem();
+
+	(void)state;
+	expect_text(db, "SELECT plural(1, 'goroutine')", "1 goroutine");
+	expect_text(db, "SELECT plural(257, 'goroutine')", "257 goroutines");
+	expect_text(db, "SELECT plural(0, 'writer')", "0 writers");
+	expect_text(db, "SELECT plural('1', 'socket')", "1 socket");
+	expect_text(db, "SELECT plural(NULL, 'socket')", NULL);
+	db_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exact_line),
 		cmocka_unit_test(test_epoch_ns_x),
 		cmocka_unit_test(test_noise_and_flat),
+		cmocka_unit_test(test_plural),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
