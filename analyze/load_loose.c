@@ -193,11 +193,17 @@ static int loose_unwrap(struct loose_capture *c, struct strbuf *text, struct log
 	return 1;
 }
 
-/* A capture as a source of one snapshot; lu: how it was unwrapped, or NULL. */
+/*
+ * A capture as a source of one snapshot; lu: how it was unwrapped, or
+ * NULL. A trace whose log prefix has a time with a zone is of that time
+ * (unless --at says otherwise), not of the file's mtime (a copy's): the
+ * dump is tied to the process of that pid seen nearest it.
+ */
 static int loose_one(struct load *ld, const struct loose_capture *c, const char *sha256, int64_t wall_ns,
 		     const struct log_unwrap_info *lu)
 {
-	char msg[160];
+	int timed = lu && lu->time_ns && !ld->opt->at_ns;
+	char msg[200];
 	int r = loose_source_begin(ld, c->f, c->path, sha256);
 
 	if (r == 1)
@@ -207,14 +213,14 @@ static int loose_one(struct load *ld, const struct loose_capture *c, const char 
 		return -1;
 	}
 	if (r == 0 && lu) {
-		snprintf(msg, sizeof(msg), "a Go trace in a log (%s prefixes, from line %llu%s): prefixes removed, "
+		snprintf(msg, sizeof(msg), "a Go trace in a log (%s prefixes, from line %llu%s%s): prefixes removed, "
 			 "other lines left out", lu->style, (unsigned long long)lu->first_line,
-			 lu->pid > 0 ? ", of the pid the prefix names" : "");
+			 lu->pid > 0 ? ", of the pid the prefix names" : "", timed ? ", at the time its prefix gives" : "");
 		if (ingest_note(ld->ing, c->path, (int64_t)lu->first_line, "info", msg) < 0)
 			r = -2;
 	}
 	if (r == 0)
-		r = loose_snapshot(ld, c, 1, wall_ns);
+		r = loose_snapshot(ld, c, 1, timed ? lu->time_ns : wall_ns);
 	return loose_source_end(ld, c->path, r, 1);
 }
 

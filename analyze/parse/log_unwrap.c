@@ -12,9 +12,12 @@ static const char *const style_names[NSTYLES] = { "syslog", "cri", "timestamp", 
 /* Docker's json-file driver: {"log":"goroutine 1 [running]:\n","stream":...} */
 #define DOCKER_JSON "{\"log\":\""
 
-/* What a prefix said: its length, and for syslog the program and pid. */
+/* What a prefix said: its length, its RFC 3339 time if it has one, and
+ * for syslog the program and pid. */
 struct prefix {
 	size_t len;
+	const char *ts;
+	size_t ts_len;
 	const char *ident;
 	size_t ident_len;
 	int64_t pid;
@@ -68,6 +71,51 @@ static size_t ts_rfc3339(const char *p, size_t n)
 		return digits(p, n, i, 2);
 	}
 	return 0;
+}
+
+/* The value of n digits at p (already checked to be digits). */
+static int64_t digits_value(const char *p, size_t n)
+{
+	int64_t v = 0;
+
+	while (n--)
+		v = v * 10 + (*p++ - '0');
+	return v;
+}
+
+/* Days from 1970-01-01 to y-m-d of the proleptic Gregorian calendar
+ * (Howard Hinnant's days_from_civil): no time zone, no libc state. */
+static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+	int64_t era, yoe, doy;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+}
+
+/* A time ts_rfc3339 accepted (len bytes at p) in ns since the epoch, or 0
+ * when a field is out of range (before 1971: a clock never set; past
+ * 2200: it would not fit). */
+static int64_t rfc3339_ns(const char *p, size_t len)
+{
+	int64_t y = digits_value(p, 4), mo = digits_value(p + 5, 2), d = digits_value(p + 8, 2), h = digits_value(p + 11, 2),
+		mi = digits_value(p + 14, 2), s = digits_value(p + 17, 2), ns = 0, off = 0, scale = 100000000;
+	size_t i = 19;
+
+	if (y < 1971 || y > 2200 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
+		return 0;
+	if (p[i] == '.' || p[i] == ',')
+		for (i++; i < len && is_digit(p[i]); i++, scale /= 10)
+			ns += (p[i] - '0') * scale;
+	if (p[i] == '+' || p[i] == '-') {
+		off = digits_value(p + i + 1, 2) * 3600 + digits_value(p + len - 2, 2) * 60;
+		if (p[i] == '-')
+			off = -off;
+	}
+	return ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - off) * 1000000000) + ns;
 }
 
 /* "Nov 24 10:00:00[.123456]" (day padded with a space or not): length or 0. */
@@ -134,6 +182,8 @@ static int prefix_match(enum style s, const char *p, size_t n, struct prefix *px
 
 	memset(px, 0, sizeof(*px));
 	px->pid = -1;
+	px->ts = p;
+	px->ts_len = t;
 	switch (s) {
 	case STYLE_SYSLOG:
 		if (!t)
@@ -316,6 +366,7 @@ int log_unwrap(const char *buf, size_t len, struct strbuf *out, struct log_unwra
 	}
 	info->style = style_names[style];
 	info->pid = style == STYLE_SYSLOG ? trace.pid : -1;
+	info->time_ns = trace.ts_len ? rfc3339_ns(trace.ts, trace.ts_len) : 0;
 	info->program[0] = '\0';
 	/* a name of bytes a terminal would act on is no name: left out */
 	if (style == STYLE_SYSLOG && trace.ident_len < sizeof(info->program) && printable(trace.ident, trace.ident_len)) {

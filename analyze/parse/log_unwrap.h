@@ -31,6 +31,10 @@ struct log_unwrap_info {
 	const char *style;        /* "syslog", "cri", "timestamp" or "docker-json" */
 	int64_t pid;              /* the syslog prefix's [pid] of the trace, or -1 */
 	char program[64];         /* its ident ("gateway" of gateway[1466]), or "" */
+	int64_t time_ns;          /* when the trace's first line was logged, if its
+				   * prefix has a time with a zone (ns since the
+				   * epoch), else 0: syslog's "Nov 24 10:00:00"
+				   * says neither year nor zone */
 	uint64_t first_line;      /* 1-based line of the trace's first line */
 };
 

@@ -48,7 +48,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* Its promises: line numbers still point into the input, the
 		 * trace's first line is one of them, never more text than came. */
 		if (count_lines(out.buf, out.len) != count_lines(buf, size) || !info.first_line ||
-		    info.first_line > count_lines(buf, size) || out.len > size || !info.style || !program_ok(&info))
+		    info.first_line > count_lines(buf, size) || out.len > size || !info.style || !program_ok(&info) ||
+		    info.time_ns < 0)
 			abort();
 		parse_goroutine_text(out.buf, out.len, &sink);
 	}

@@ -153,6 +153,9 @@ echo "ok: the journal alone: a verdict on rwdeadlock (pid $svc), named by the lo
 	fail "report ss docker: exit $?: $(cat "$tmp/d.err")"
 [ "$(rules "$tmp/d.json")" = "close_wait_leak:$svc lock_wait:null" ] || fail "docker: findings $(rules "$tmp/d.json")"
 grep -q -- "--dump PID=" "$tmp/d.err" || fail "docker: no --dump hint: $(cat "$tmp/d.err")"
+# the dump is of the time its lines were logged, not of the file's mtime
+[ "$(jq -r '.findings[] | select(.rule == "lock_wait") | .start' "$tmp/d.json")" = 2026-11-24T10:00:00Z ] ||
+	fail "docker: dump time $(jq -r '.findings[] | select(.rule == "lock_wait") | .start' "$tmp/d.json")"
 "$SM_ANALYZE" report --format json "$tmp/ss.txt" --dump "$svc=$tmp/docker.log" >"$tmp/d2.json" 2>"$tmp/d.err" ||
 	fail "report --dump docker: exit $?: $(cat "$tmp/d.err")"
 [ "$(rules "$tmp/d2.json")" = "close_wait_leak:$svc lock_wait:$svc" ] || fail "docker --dump: findings $(rules "$tmp/d2.json")"

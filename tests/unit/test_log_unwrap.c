@@ -97,6 +97,35 @@ static void t_program(void **state)
 		       "a-program-name-of-more-than-sixty-four-bytes-which-no-buffer-keeps[7]: goroutine 1 [running]:\n", "");
 }
 
+/* When the trace was logged: a prefix's time with a zone, in ns since the
+ * epoch; none from syslog's "Nov 24 10:00:00" (no year, no zone), nor an
+ * impossible or unrepresentable date. */
+static void expect_time(const char *in, int64_t ns)
+{
+	struct strbuf out = STRBUF_INIT;
+	struct log_unwrap_info info;
+
+	assert_int_equal(log_unwrap(in, strlen(in), &out, &info), 1);
+	assert_int_equal(info.time_ns, ns);
+	strbuf_release(&out);
+}
+
+static void t_time(void **state)
+{
+	(void)state;
+	/* 2026-11-24T10:00:01Z is 1795514401 s since the epoch */
+	expect_time("2026-11-24T10:00:00Z starting\n2026-11-24T10:00:01.000000001Z goroutine 1 [running]:\n",
+		    INT64_C(1795514401000000001));
+	expect_time("2026-11-24T11:00:01.5+01:00 stderr F goroutine 1 [running]:\n", INT64_C(1795514401500000000));
+	expect_time("2026-11-24T04:30:01-0530 web-1 gateway[42]: goroutine 1 [running]:\n", INT64_C(1795514401000000000));
+	expect_time("2024-02-29 23:59:60Z goroutine 1 [running]:\n", INT64_C(1709251200000000000));
+	expect_time("Nov 24 10:00:01 web-1 gateway[42]: goroutine 1 [running]:\n", 0);
+	expect_time("{\"log\":\"goroutine 1 [running]:\\n\",\"time\":\"2026-11-24T10:00:01Z\"}\n", 0);
+	expect_time("2026-13-24T10:00:01Z goroutine 1 [running]:\n", 0);
+	expect_time("1970-01-01T00:00:01Z goroutine 1 [running]:\n", 0);
+	expect_time("9999-12-31T23:59:59Z goroutine 1 [running]:\n", 0);
+}
+
 /* docker logs -t, kubectl logs --timestamps, and a CRI log file (no final
  * newline: the output ends with one all the same). */
 static void t_timestamps(void **state)
@@ -188,7 +217,7 @@ static void t_parses(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(t_journal),  cmocka_unit_test(t_journal_forms), cmocka_unit_test(t_program), cmocka_unit_test(t_timestamps),
+		cmocka_unit_test(t_journal),  cmocka_unit_test(t_journal_forms), cmocka_unit_test(t_program), cmocka_unit_test(t_time), cmocka_unit_test(t_timestamps),
 		cmocka_unit_test(t_crlf),     cmocka_unit_test(t_none),          cmocka_unit_test(t_parses),
 		cmocka_unit_test(t_docker_json),
 	};
