@@ -175,6 +175,22 @@ static int syslog_rest(const char *p, size_t n, size_t i, struct prefix *px)
 	return 1;
 }
 
+/* A json-file line's "time" (after the text, which cannot hold the
+ * unescaped quote that would end it) into px->ts. */
+static void docker_json_time(const char *p, size_t n, struct prefix *px)
+{
+	static const char key[] = "\",\"time\":\"";
+	const char *t = memmem(p, n, key, sizeof(key) - 1);
+	size_t off;
+
+	px->ts_len = 0;
+	if (!t)
+		return;
+	off = (size_t)(t - p) + sizeof(key) - 1;
+	px->ts = p + off;
+	px->ts_len = ts_rfc3339(px->ts, n - off);
+}
+
 /* Does the line start with the given prefix style? Fills px. */
 static int prefix_match(enum style s, const char *p, size_t n, struct prefix *px)
 {
@@ -202,7 +218,10 @@ static int prefix_match(enum style s, const char *p, size_t n, struct prefix *px
 		return 1;
 	case STYLE_DOCKER_JSON:
 		px->len = sizeof(DOCKER_JSON) - 1;
-		return n >= px->len && !memcmp(p, DOCKER_JSON, px->len);
+		if (n < px->len || memcmp(p, DOCKER_JSON, px->len))
+			return 0;
+		docker_json_time(p, n, px);
+		return 1;
 	default:
 		return 0;
 	}

@@ -164,5 +164,7 @@ echo "ok: the SIGQUIT dump in docker logs -t is read, and tied with --dump"
 	fail "report --dump docker json-file: exit $?: $(cat "$tmp/dj.err")"
 [ "$(rules "$tmp/dj.json")" = "close_wait_leak:$svc lock_wait:$svc" ] || fail "docker json-file: findings $(rules "$tmp/dj.json")"
 jq -r .verdict.cause "$tmp/dj.json" | grep -q "main.(\*catalog).price" || fail "docker json-file: the cause lost its frame"
+[ "$(jq -r '.findings[] | select(.rule == "lock_wait") | .start' "$tmp/dj.json")" = 2026-11-24T10:00:00Z ] ||
+	fail "docker json-file: dump time $(jq -r '.findings[] | select(.rule == "lock_wait") | .start' "$tmp/dj.json")"
 echo "ok: the SIGQUIT dump in docker's json-file log is unescaped, read, and tied with --dump"
 exit 0
