@@ -15,7 +15,7 @@
 /* Per process (or per unattributed file), the latest dump, debug2 first
  * when two were fetched together: it has states and wait times. */
 static const char dumps_sql[] =
-	"SELECT d.id, d.pid, coalesce(p.comm, '?'), d.kind, d.wall_ns, d.goroutines, d.total, d.path, d.truncated"
+	"SELECT d.id, d.pid, coalesce(p.comm, d.comm, '?'), d.kind, d.wall_ns, d.goroutines, d.total, d.path, d.truncated"
 	" FROM dumps d LEFT JOIN processes p ON p.id = d.process_id"
 	" WHERE (?1 IS NULL OR d.pid = ?1) AND (?2 IS NULL OR d.wall_ns <= ?2)"
 	" AND d.id = (SELECT d2.id FROM dumps d2 WHERE d2.pid IS d.pid AND coalesce(d2.process_id, -d2.id) ="

@@ -305,7 +305,7 @@ WHERE sn.host IS NOT NULL
   AND EXISTS (SELECT 1 FROM snapshots e WHERE e.host = sn.host AND e.wall_ns > sn.wall_ns)
   AND EXISTS (SELECT 1 FROM fds f WHERE f.process_id = p.id AND f.type = 'socket')
 UNION ALL
-SELECT d.wall_ns, d.snapshot_id, sn.host, d.process_id, d.pid, p.comm, 'dump', d.goroutines, d.kind,
+SELECT d.wall_ns, d.snapshot_id, sn.host, d.process_id, d.pid, coalesce(p.comm, d.comm), 'dump', d.goroutines, d.kind,
        (SELECT sum(g.count) || ' ' || coalesce(s.wait_kind, '?') || ' in ' || coalesce(s.app_func, s.top_func, '?')
         FROM goroutines g JOIN stacks s ON s.id = g.stack_id WHERE g.dump_id = d.id
         GROUP BY g.stack_id ORDER BY sum(g.count) DESC, g.stack_id LIMIT 1), d.path

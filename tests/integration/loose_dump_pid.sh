@@ -147,7 +147,12 @@ verdict=$(jq -r '"\(.verdict.found) \(.verdict.culprit.pid) \(.verdict.culprit.c
 [ "$verdict" = "true $svc rwdeadlock null lock_wait" ] || fail "journal alone: verdict $verdict"
 "$SM_ANALYZE" report "$tmp/journal.log" 2>/dev/null | head -1 | grep -q "^VERDICT: rwdeadlock (pid $svc)" ||
 	fail "journal alone: text verdict $("$SM_ANALYZE" report "$tmp/journal.log" 2>&1 | head -1)"
-echo "ok: the journal alone: a verdict on rwdeadlock (pid $svc), named by the log's prefix, the lock its cause"
+"$SM_ANALYZE" load -q -o "$tmp/jo.db" "$tmp/journal.log" || fail "load journal alone: exit $?"
+"$SM_ANALYZE" stacks "$tmp/jo.db" | grep -q "^pid $svc (rwdeadlock), debug2 dump" ||
+	fail "journal alone: stacks: $("$SM_ANALYZE" stacks "$tmp/jo.db" | head -1)"
+"$SM_ANALYZE" timeline "$tmp/jo.db" | grep -q "pid $svc (rwdeadlock): goroutine dump" ||
+	fail "journal alone: timeline: $("$SM_ANALYZE" timeline "$tmp/jo.db" | tail -1)"
+echo "ok: the journal alone: a verdict on rwdeadlock (pid $svc), named by the log's prefix (stacks and timeline too), the lock its cause"
 
 "$SM_ANALYZE" report --format json "$tmp/ss.txt" "$tmp/docker.log" >"$tmp/d.json" 2>"$tmp/d.err" ||
 	fail "report ss docker: exit $?: $(cat "$tmp/d.err")"
