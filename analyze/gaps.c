@@ -23,12 +23,15 @@ static const struct gap_query {
 	{ "fd_unreadable", "fds",
 	  "SELECT count(DISTINCT path) || ' fd table reads failed (' || group_concat(DISTINCT error) || ')'"
 	  " FROM collection_errors WHERE (path LIKE '%/fd' OR path LIKE '%/fd/%')"
-	  /* a process that exited mid-scan took nothing with it that mattered */
-	  " AND coalesce(error, '') NOT IN ('ENOENT', 'ESRCH') HAVING count(*) > 0" },
+	  /* a process that exited mid-scan took nothing with it that mattered
+	   * (an exiting one may refuse with EACCES: the collector says exited) */
+	  " AND coalesce(error, '') NOT IN ('ENOENT', 'ESRCH') AND coalesce(detail, '') <> 'exited'"
+	  " HAVING count(*) > 0" },
 	{ "read_errors", "sockets",
 	  "SELECT count(*) || ' other /proc reads failed (' || group_concat(DISTINCT error) || ')'"
 	  " FROM collection_errors WHERE NOT (path LIKE '%/fd' OR path LIKE '%/fd/%')"
-	  " AND coalesce(error, '') NOT IN ('ENOENT', 'ESRCH') HAVING count(*) > 0" },
+	  " AND coalesce(error, '') NOT IN ('ENOENT', 'ESRCH') AND coalesce(detail, '') <> 'exited'"
+	  " HAVING count(*) > 0" },
 	{ "cut_short", "history",
 	  "SELECT count(*) || ' input(s) cut short (collector killed or file truncated): the last snapshots are missing'"
 	  " FROM sources WHERE complete = 0 HAVING count(*) > 0" },

@@ -109,6 +109,34 @@ static int is_gone(int err)
 }
 
 /*
+ * A process that is exiting refuses some reads with EACCES or EPERM (its
+ * namespaces and memory already let go), not ENOENT: such an error of a
+ * process that is a zombie or gone by now is its exit, not a permission.
+ */
+static int is_gone_at(int piddir, int err)
+{
+	char buf[512];
+	const char *rp;
+	ssize_t n;
+	int fd;
+
+	if (is_gone(err))
+		return 1;
+	if (err != EACCES && err != EPERM)
+		return 0;
+	fd = openat(piddir, "stat", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return is_gone(errno);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return n < 0 && is_gone(errno);
+	buf[n] = '\0';
+	rp = strrchr(buf, ')');
+	return rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X' || rp[2] == 'x');
+}
+
+/*
  * Streams the fd table; returns the number of fds listed, -1 when it
  * could not be read (*open_err: why it could not be opened, else 0) or
  * -2 when the bundle is full.
@@ -231,8 +259,10 @@ static int proc_one(struct collector *c, pid_t pid, int piddir, const char *comm
 			continue;
 		}
 		if (r < 0) {
-			snap_log_error(log, logpath, err, is_gone(err) ? "exited" : NULL);
-			if (is_gone(err)) {
+			int gone = is_gone_at(piddir, err);
+
+			snap_log_error(log, logpath, err, gone ? "exited" : NULL);
+			if (gone) {
 				st->exited++;
 				r = 0;
 				goto out;
@@ -256,10 +286,13 @@ static int proc_one(struct collector *c, pid_t pid, int piddir, const char *comm
 			goto out;
 		netns_note(ns, nsino, pid);
 	} else {
+		int gone;
+
 		err = errno;
+		gone = is_gone_at(piddir, err);
 		snprintf(logpath, sizeof(logpath), "/proc/%d/ns/net", (int)pid);
-		snap_log_error(log, logpath, err, is_gone(err) ? "exited" : NULL);
-		if (is_gone(err)) {
+		snap_log_error(log, logpath, err, gone ? "exited" : NULL);
+		if (gone) {
 			st->exited++;
 			goto out;
 		}
