@@ -108,6 +108,14 @@ static int is_gone(int err)
 	return err == ENOENT || err == ESRCH;
 }
 
+/* The state field (3rd) of /proc/PID/stat, just after the ")" of comm, or 0. */
+static char stat_state(const char *stat)
+{
+	const char *p = strrchr(stat, ')');
+
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
 /*
  * A process that is exiting refuses some reads with EACCES or EPERM (its
  * namespaces and memory already let go), not ENOENT: such an error of a
@@ -115,25 +123,22 @@ static int is_gone(int err)
  */
 static int is_gone_at(int piddir, int err)
 {
-	char buf[512];
-	const char *rp;
-	ssize_t n;
-	int fd;
+	struct strbuf stat = STRBUF_INIT;
+	int gone, e;
+	char state;
 
 	if (is_gone(err))
 		return 1;
 	if (err != EACCES && err != EPERM)
 		return 0;
-	fd = openat(piddir, "stat", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return is_gone(errno);
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return n < 0 && is_gone(errno);
-	buf[n] = '\0';
-	rp = strrchr(buf, ')');
-	return rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X' || rp[2] == 'x');
+	if (read_file_at(piddir, "stat", 4096, &stat, &e) < 0) {
+		strbuf_release(&stat);
+		return is_gone(e);
+	}
+	state = stat_state(stat.buf);
+	gone = state == 'Z' || state == 'X' || state == 'x';
+	strbuf_release(&stat);
+	return gone;
 }
 
 /*
