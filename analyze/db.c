@@ -71,11 +71,6 @@ int db_bind_opt_int(sqlite3_stmt *st, int idx, int64_t v)
 	return v == SM_NONE ? sqlite3_bind_null(st, idx) : sqlite3_bind_int64(st, idx, v);
 }
 
-int64_t db_column_opt_int(sqlite3_stmt *st, int col)
-{
-	return sqlite3_column_type(st, col) == SQLITE_INTEGER ? sqlite3_column_int64(st, col) : SM_NONE;
-}
-
 int db_bind_opt_text(sqlite3_stmt *st, int idx, const char *s)
 {
 	return s ? sqlite3_bind_text(st, idx, s, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, idx);

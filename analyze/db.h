@@ -40,7 +40,5 @@ int64_t db_int(sqlite3 *db, const char *sql, int64_t dflt);
 /* Binds an int64 where SM_NONE (INT64_MIN) means NULL. */
 int db_bind_opt_int(sqlite3_stmt *st, int idx, int64_t v);
 int db_bind_opt_text(sqlite3_stmt *st, int idx, const char *s);
-/* The integer in column col, SM_NONE when it holds none (NULL, or not an integer). */
-int64_t db_column_opt_int(sqlite3_stmt *st, int col);
 
 #endif

@@ -456,6 +456,11 @@ static int cd_group_emit(struct ingest_pcap *ip, int64_t source_id, struct cd_gr
 	return ip_step(ip, IP_DELAY);
 }
 
+static int64_t col_opt_int(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? SM_NONE : sqlite3_column_int64(st, col);
+}
+
 static int cd_same_group(const struct cd_group *g, sqlite3_stmt *q)
 {
 	return g->server_addr && !strcmp(g->server_addr, (const char *)sqlite3_column_text(q, 0)) &&
@@ -480,8 +485,8 @@ static void cd_group_add(struct cd_group *g, sqlite3_stmt *q)
 	it = &g->by[role][g->n[role]++];
 	it->delay_ms = sqlite3_column_double(q, 4);
 	it->close_ns = sqlite3_column_int64(q, 5);
-	it->closer_pid = db_column_opt_int(q, role ? 7 : 6);
-	it->peer_pid = db_column_opt_int(q, role ? 6 : 7);
+	it->closer_pid = col_opt_int(q, role ? 7 : 6);
+	it->peer_pid = col_opt_int(q, role ? 6 : 7);
 }
 
 static const char delays_sql[] =

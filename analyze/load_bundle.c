@@ -193,6 +193,11 @@ static sqlite3_stmt *bsnap_stmt(sqlite3 *db, sqlite3_stmt **st, const char *sql)
 	return *st;
 }
 
+static int64_t column_int_opt(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_INTEGER ? sqlite3_column_int64(st, col) : SM_NONE;
+}
+
 /*
  * A snapshot's times and totals from its meta.json, through SQLite's JSON
  * functions (the analyzer needs no JSON parser of its own). Absent or not
@@ -212,12 +217,12 @@ static void bsnap_meta(struct bundle_state *b, const char *meta, size_t len, str
 		return;
 	sqlite3_bind_text(st, 1, meta, (int)len, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		sn->wall_ns = db_column_opt_int(st, 0);
-		sn->ended_ns = db_column_opt_int(st, 1);
-		sn->mono_ns = db_column_opt_int(st, 2);
-		sn->processes = db_column_opt_int(st, 3);
-		sn->fds = db_column_opt_int(st, 4);
-		sn->errors = db_column_opt_int(st, 5);
+		sn->wall_ns = column_int_opt(st, 0);
+		sn->ended_ns = column_int_opt(st, 1);
+		sn->mono_ns = column_int_opt(st, 2);
+		sn->processes = column_int_opt(st, 3);
+		sn->fds = column_int_opt(st, 4);
+		sn->errors = column_int_opt(st, 5);
 		sn->complete = sqlite3_column_type(st, 6) == SQLITE_NULL;
 	}
 	sqlite3_reset(st);   /* lets go of meta, which is freed before the next snapshot */

@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 
 struct regr {
 	double n, sx, sy, sxx, syy, sxy;
