@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -37,50 +38,95 @@ int load_sha256_buf(const void *data, size_t len, char *out)
 	return 0;
 }
 
-int load_sha256_file(const char *path, char *out)
-{
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned char md[EVP_MAX_MD_SIZE], buf[65536];
-	unsigned n = 0;
-	int fd, r = -1;
-	ssize_t got;
+/*
+ * A file being hashed: opened, then read a chunk at a time, so that the
+ * hash can change hands between two threads at a chunk's end.
+ */
+struct file_hash {
+	EVP_MD_CTX *ctx;
+	int fd;
+};
 
-	if (!ctx)
+static int file_hash_open(struct file_hash *fh, const char *path)
+{
+	fh->fd = open(path, O_RDONLY | O_CLOEXEC);
+	fh->ctx = EVP_MD_CTX_new();
+	if (fh->fd < 0 || !fh->ctx || !EVP_DigestInit_ex(fh->ctx, EVP_sha256(), NULL))
 		return -1;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
-		goto out;
-	while ((got = read(fd, buf, sizeof(buf))) > 0)
-		EVP_DigestUpdate(ctx, buf, (size_t)got);
-	if (got == 0 && EVP_DigestFinal_ex(ctx, md, &n)) {
+	return 0;
+}
+
+/* One chunk more: 1, 0 at the end, -1 on an error. */
+static int file_hash_step(struct file_hash *fh)
+{
+	unsigned char buf[65536];
+	ssize_t got = read(fh->fd, buf, sizeof(buf));
+
+	if (got < 0 && errno == EINTR)
+		return 1;
+	if (got > 0 && !EVP_DigestUpdate(fh->ctx, buf, (size_t)got))
+		return -1;
+	return got > 0 ? 1 : got == 0 ? 0 : -1;
+}
+
+static int file_hash_finish(struct file_hash *fh, char *out)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned n = 0;
+	int r;
+
+	while ((r = file_hash_step(fh)) > 0)
+		;
+	if (r == 0 && EVP_DigestFinal_ex(fh->ctx, md, &n))
 		digest_hex(md, n, out);
-		r = 0;
-	}
-out:
-	if (fd >= 0)
-		close(fd);
-	EVP_MD_CTX_free(ctx);
+	else
+		r = -1;
 	return r;
 }
 
+static void file_hash_close(struct file_hash *fh)
+{
+	if (fh->fd >= 0)
+		close(fh->fd);
+	EVP_MD_CTX_free(fh->ctx);
+}
+
+int load_sha256_file(const char *path, char *out)
+{
+	struct file_hash fh;
+	int r = file_hash_open(&fh, path) < 0 ? -1 : file_hash_finish(&fh, out);
+
+	file_hash_close(&fh);
+	return r;
+}
+
+/*
+ * The hash is wanted only when the load ends. At its start the reading
+ * and loading threads already keep two cores busy, and an equal share for
+ * the hash slowed the loading thread, the one that bounds the load: the
+ * thread runs at the lowest priority, in the reading thread's slack. A
+ * lowered priority cannot be raised again without privilege, so a load
+ * that ends first stops the thread at a chunk's end and hashes the rest
+ * itself, rather than wait on a thread that a busy host starves.
+ */
 struct load_hash {
 	pthread_t thread;
-	char *path;
+	struct file_hash fh;
+	atomic_int stop;
+	int rc;                   /* 1: not finished; 0 or -1: finished so */
 	char sha[65];
-	int rc;
 };
 
 static void *load_hash_main(void *arg)
 {
 	struct load_hash *h = arg;
+	int r = 1;
 
-	/* The hash is wanted only when the load ends. At its start the
-	 * reading and loading threads already keep two cores busy, and an
-	 * equal share for the hash slowed the loading thread, the one that
-	 * bounds the load; at the lowest priority it runs in the reading
-	 * thread's slack instead. (Linux: a nice value per thread.) */
-	setpriority(PRIO_PROCESS, (id_t)gettid(), 19);
-	h->rc = load_sha256_file(h->path, h->sha);
+	setpriority(PRIO_PROCESS, (id_t)gettid(), 19);   /* Linux: a nice value per thread */
+	while (!atomic_load(&h->stop) && (r = file_hash_step(&h->fh)) > 0)
+		;
+	if (!atomic_load(&h->stop))
+		h->rc = r < 0 ? -1 : file_hash_finish(&h->fh, h->sha);
 	return NULL;
 }
 
@@ -88,24 +134,27 @@ struct load_hash *load_hash_start(const char *path)
 {
 	struct load_hash *h = xcalloc(1, sizeof(*h));
 
-	h->path = xstrdup(path);
-	if (pthread_create(&h->thread, NULL, load_hash_main, h) != 0) {
-		free(h->path);
-		free(h);
-		return NULL;
-	}
-	return h;
+	h->rc = 1;
+	atomic_init(&h->stop, 0);
+	if (file_hash_open(&h->fh, path) == 0 && pthread_create(&h->thread, NULL, load_hash_main, h) == 0)
+		return h;
+	file_hash_close(&h->fh);
+	free(h);
+	return NULL;
 }
 
 int load_hash_finish(struct load_hash *h, char *out)
 {
 	int rc;
 
+	atomic_store(&h->stop, 1);
 	pthread_join(h->thread, NULL);
 	rc = h->rc;
+	if (rc == 1)
+		rc = file_hash_finish(&h->fh, h->sha);
 	if (rc == 0)
 		memcpy(out, h->sha, sizeof(h->sha));
-	free(h->path);
+	file_hash_close(&h->fh);
 	free(h);
 	return rc;
 }

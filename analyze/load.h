@@ -96,8 +96,9 @@ ssize_t load_file_head(const char *path, void *buf, size_t n);
 int load_sha256_buf(const void *data, size_t len, char *out);
 int load_sha256_file(const char *path, char *out);
 /* The same for a file, on a thread of its own while the caller goes on:
- * NULL when no thread could be had. load_hash_finish waits for it and
- * frees it: 0 and the digest in out, or -1. */
+ * NULL when the file cannot be opened or no thread could be had.
+ * load_hash_finish takes over what the thread has not hashed yet,
+ * finishes it and frees it: 0 and the digest in out, or -1. */
 struct load_hash *load_hash_start(const char *path);
 int load_hash_finish(struct load_hash *h, char *out);
 
