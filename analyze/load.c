@@ -143,13 +143,18 @@ struct load_hash *load_hash_start(const char *path)
 	return NULL;
 }
 
-int load_hash_finish(struct load_hash *h, char *out)
+/* The thread stopped (at a chunk's end, or finished): what it did. */
+static int load_hash_stop(struct load_hash *h)
 {
-	int rc;
-
 	atomic_store(&h->stop, 1);
 	pthread_join(h->thread, NULL);
-	rc = h->rc;
+	return h->rc;
+}
+
+int load_hash_finish(struct load_hash *h, char *out)
+{
+	int rc = load_hash_stop(h);
+
 	if (rc == 1)
 		rc = file_hash_finish(&h->fh, h->sha);
 	if (rc == 0)
@@ -157,6 +162,15 @@ int load_hash_finish(struct load_hash *h, char *out)
 	file_hash_close(&h->fh);
 	free(h);
 	return rc;
+}
+
+void load_hash_drop(struct load_hash *h)
+{
+	if (!h)
+		return;
+	load_hash_stop(h);
+	file_hash_close(&h->fh);
+	free(h);
 }
 
 int load_parse_time(const char *s, int64_t *out_ns)

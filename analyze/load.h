@@ -101,6 +101,9 @@ int load_sha256_file(const char *path, char *out);
  * finishes it and frees it: 0 and the digest in out, or -1. */
 struct load_hash *load_hash_start(const char *path);
 int load_hash_finish(struct load_hash *h, char *out);
+/* A hash no longer wanted (a load that failed): the thread stopped, freed
+ * (NULL: nothing). */
+void load_hash_drop(struct load_hash *h);
 
 /* One transaction per source: begin, then commit or roll back (which
  * also forgets what ingest was tracking). 0 or -1 (said on msg). */

@@ -957,15 +957,6 @@ static int bundle_hash_done(struct bundle_state *b, struct load_hash **hash)
 	return ingest_source_sha256(b->ld->ing, sha);
 }
 
-/* A hash not waited for, on the way out. */
-static void bundle_hash_drop(struct load_hash *hash)
-{
-	char unused[65];
-
-	if (hash)
-		load_hash_finish(hash, unused);
-}
-
 int load_bundle(struct load *ld, const char *path, const char *sha256, struct load_hash *hash)
 {
 	struct bundle_state b;
@@ -987,7 +978,7 @@ int load_bundle(struct load *ld, const char *path, const char *sha256, struct lo
 	hashmap_init(&b.memos, BSNAP_NAME_MAX, sizeof(struct bmemo));
 	b.memo_budget = BSNAP_MEMO_BYTES;
 	if (load_begin(ld) < 0) {
-		bundle_hash_drop(hash);
+		load_hash_drop(hash);
 		return -1;
 	}
 	rc = ar_walk(path, &o, &res);
@@ -1053,7 +1044,7 @@ fail:
 out_rollback:
 	load_rollback(ld);
 out:
-	bundle_hash_drop(hash);
+	load_hash_drop(hash);
 	bsnap_clear(&b);
 	hashmap_free(&b.names);
 	bsnap_memos_prune(&b, 0);

@@ -92,6 +92,18 @@ static void t_empty_and_known(void **state)
 	unlink(path);
 }
 
+/* Dropped part way (a load that failed): stopped and freed, nothing leaks. */
+static void t_dropped(void **state)
+{
+	char path[64];
+
+	(void)state;
+	write_file(path, sizeof(path), 4u << 20);
+	load_hash_drop(load_hash_start(path));
+	load_hash_drop(NULL);
+	unlink(path);
+}
+
 static void t_missing_file(void **state)
 {
 	char got[65];
@@ -107,6 +119,7 @@ int main(void)
 		cmocka_unit_test(t_taken_over),
 		cmocka_unit_test(t_thread_finished),
 		cmocka_unit_test(t_empty_and_known),
+		cmocka_unit_test(t_dropped),
 		cmocka_unit_test(t_missing_file),
 	};
 
