@@ -3,7 +3,6 @@
 
 #include <math.h>
 #include <stddef.h>
-#include <stdio.h>
 
 struct regr {
 	double n, sx, sy, sxx, syy, sxy;
