@@ -44,6 +44,7 @@ static void hash_both_ways(size_t n, int wait_ms)
 
 	write_file(path, sizeof(path), n);
 	data = malloc(n + 1);
+	assert_non_null(data);
 	f = fopen(path, "rb");
 	assert_non_null(f);
 	assert_int_equal(fread(data, 1, n, f), n);
